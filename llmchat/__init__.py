@@ -1,0 +1,3 @@
+"""llmchat: a terminal chat client for OpenAI-compatible APIs."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,84 @@
+"""The Environment: streams, TTY facts, colour, size and directories, gathered once.
+
+cli.py builds one from the real process; tests build one by hand. Nothing below
+cli.py reads `sys.stdout` or `os.environ` directly, so tests can swap them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+
+def _default_config_dir(env: Mapping[str, str]) -> Path:
+    if env.get("LLMCHAT_CONFIG_DIR"):
+        return Path(env["LLMCHAT_CONFIG_DIR"]).expanduser()
+    if sys.platform == "win32" and env.get("APPDATA"):
+        return Path(env["APPDATA"]) / "llmchat"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "llmchat"
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "llmchat"
+
+
+def _default_data_dir(env: Mapping[str, str]) -> Path:
+    if env.get("LLMCHAT_DATA_DIR"):
+        return Path(env["LLMCHAT_DATA_DIR"]).expanduser()
+    if sys.platform == "win32" and env.get("LOCALAPPDATA"):
+        return Path(env["LOCALAPPDATA"]) / "llmchat"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "llmchat"
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "llmchat"
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@dataclass
+class Environment:
+    """Everything about the process's surroundings that changes how llmchat behaves."""
+
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    stdin_isatty: bool = False
+    stdout_isatty: bool = False
+    stderr_isatty: bool = False
+    no_color: bool = False
+    config_dir: Path = field(default_factory=lambda: Path(".llmchat-config"))
+    data_dir: Path = field(default_factory=lambda: Path(".llmchat-data"))
+    vars: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def color(self) -> bool:
+        """Colour on stdout: only on a terminal, and never when NO_COLOR is set."""
+        return self.stdout_isatty and not self.no_color
+
+    def width(self) -> int:
+        return shutil.get_terminal_size((80, 24)).columns
+
+    @classmethod
+    def from_process(cls) -> Environment:
+        env = dict(os.environ)
+        return cls(
+            stdin=sys.stdin,
+            stdout=sys.stdout,
+            stderr=sys.stderr,
+            stdin_isatty=_isatty(sys.stdin),
+            stdout_isatty=_isatty(sys.stdout),
+            stderr_isatty=_isatty(sys.stderr),
+            no_color=bool(env.get("NO_COLOR")),
+            config_dir=_default_config_dir(env),
+            data_dir=_default_data_dir(env),
+            vars=env,
+        )

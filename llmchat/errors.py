@@ -1,0 +1,103 @@
+"""One exception tree for everything a user can cause; cli.py maps it to exit codes.
+
+Each error carries a one-line `message` (what went wrong) and a `hint` (the fix).
+Nothing here imports `openai`: client.py translates SDK exceptions into these.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+EXIT_OK = 0
+EXIT_API = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class LLMChatError(Exception):
+    """Base of every error llmchat reports to the user in one line."""
+
+    exit_code = EXIT_API
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def one_line(self) -> str:
+        return f"{self.message} — {self.hint}" if self.hint else self.message
+
+
+class ConfigError(LLMChatError):
+    """Settings that cannot work: a missing key, bad TOML, an unknown provider."""
+
+    exit_code = EXIT_USAGE
+
+
+class UsageError(LLMChatError):
+    """Bad input on the command line or in a slash-command."""
+
+    exit_code = EXIT_USAGE
+
+
+class ApiError(LLMChatError):
+    """The API failed: the network, the server, or what it sent back."""
+
+    exit_code = EXIT_API
+
+
+class AuthError(ApiError):
+    """401/403: the key is wrong, expired, or lacks access."""
+
+
+class ModelNotFoundError(ApiError):
+    """404: the model (or the endpoint) does not exist on that server."""
+
+
+class RateLimitError(ApiError):
+    """429 after the SDK's own retries."""
+
+
+class ServerError(ApiError):
+    """5xx after the SDK's own retries."""
+
+
+class NetworkError(ApiError):
+    """The server could not be reached, or dropped the connection."""
+
+
+class ApiTimeoutError(ApiError):
+    """No answer within the read timeout."""
+
+
+class BadResponseError(ApiError):
+    """The server answered, but not with a chat completion (HTML, bad JSON, no chunks)."""
+
+
+class StreamCutError(ApiError):
+    """The reply stopped mid-way; what arrived has been shown already."""
+
+
+_KEY_PATTERN = re.compile(r"\b(sk-[A-Za-z0-9_\-]{6,}|hf_[A-Za-z0-9]{6,}|Bearer\s+[A-Za-z0-9._\-]{8,})")
+
+
+def mask_key(key: str | None) -> str:
+    """A key shown as `sk-…9f2c`: enough to tell keys apart, useless to anyone who sees it."""
+    if not key:
+        return "(not set)"
+    if len(key) <= 8:
+        return "…" + key[-2:]
+    prefix = key[:3] if key[:3].isascii() else ""
+    return f"{prefix}…{key[-4:]}"
+
+
+def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """Remove every known secret and anything shaped like a key from `text`.
+
+    Servers echo the key in 401 bodies; the SDK puts that body in its message.
+    """
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, mask_key(secret))
+    return _KEY_PATTERN.sub(lambda m: mask_key(m.group(0).split()[-1]), text)

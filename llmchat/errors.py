@@ -79,7 +79,9 @@ class StreamCutError(ApiError):
     """The reply stopped mid-way; what arrived has been shown already."""
 
 
-_KEY_PATTERN = re.compile(r"\b(sk-[A-Za-z0-9_\-]{6,}|hf_[A-Za-z0-9]{6,}|Bearer\s+[A-Za-z0-9._\-]{8,})")
+_KEY_PATTERN = re.compile(
+    r"\b(sk-[A-Za-z0-9_\-]{6,}|hf_[A-Za-z0-9]{6,}|Bearer\s+[A-Za-z0-9._\-]{8,})"
+)
 
 
 def mask_key(key: str | None) -> str:

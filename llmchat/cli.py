@@ -1,0 +1,198 @@
+"""The command line: flags and subcommands, one-shot vs REPL, exit codes. Nothing else.
+
+`llmchat "question"` and `llmchat` (the REPL) are the default `chat` command;
+`providers`, `models` and `chats` are subcommands. Every LLMChatError is caught here
+once, printed as one line, and turned into its exit code; `--debug` re-raises.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from llmchat import __version__
+from llmchat.environment import Environment
+from llmchat.errors import EXIT_INTERRUPTED, EXIT_USAGE, LLMChatError
+
+try:  # Typer >= 0.24 vendors Click; older releases use Click itself.
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found]
+
+
+class DefaultChatGroup(TyperGroup):
+    """Runs `chat` when the first word is not a subcommand: `llmchat "hi"`, `llmchat -m x`."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        first = args[0] if args else None
+        if first is None or (first not in self.commands and first not in ("--help", "-h")):
+            args = ["chat", *args]
+        return super().parse_args(ctx, args)  # type: ignore[no-any-return]
+
+
+app = typer.Typer(
+    cls=DefaultChatGroup,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=(
+        "Chat with any OpenAI-compatible model from the terminal.\n\n"
+        'Run `llmchat` for an interactive chat, `llmchat "question"` for one answer, '
+        "or pipe text in: `git diff | llmchat -s 'review this'`. "
+        "See `llmchat chat --help` for the chat options."
+    ),
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"llmchat {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", "-V", help="Print the version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """Chat with any OpenAI-compatible model from the terminal."""
+
+
+@app.command("chat")
+def chat_command(
+    prompt: Annotated[
+        list[str] | None,
+        typer.Argument(help="The question. Piped stdin is appended after it.", show_default=False),
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("-m", "--model", help="Model, or PROVIDER/MODEL.")
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option("-p", "--provider", help="Provider (see `llmchat providers`).")
+    ] = None,
+    system: Annotated[str | None, typer.Option("-s", "--system", help="System prompt.")] = None,
+    temperature: Annotated[float | None, typer.Option(help="Sampling temperature, 0–2.")] = None,
+    top_p: Annotated[float | None, typer.Option("--top-p", help="Nucleus sampling, 0–1.")] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option("--max-tokens", help="Longest reply, in tokens.")
+    ] = None,
+    no_stream: Annotated[
+        bool, typer.Option("--no-stream", help="Wait for the whole reply instead of streaming.")
+    ] = False,
+    no_reasoning: Annotated[
+        bool, typer.Option("--no-reasoning", help="Hide a reasoning model's thinking.")
+    ] = False,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Show the reply's raw Markdown, even on a terminal.")
+    ] = False,
+    usage: Annotated[
+        bool, typer.Option("--usage", help="Print tokens and cost to stderr afterwards.")
+    ] = False,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Override the provider's base URL.")
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Seconds to wait for the server (default 120).")
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    """Ask one question, or open the interactive chat (the default command)."""
+    from llmchat.config import CliFlags
+    from llmchat.oneshot import OneShotOptions, gather_question, run_one_shot
+
+    env = Environment.from_process()
+    flags = CliFlags(
+        provider=provider,
+        model=model,
+        system=system,
+        base_url=base_url,
+        temperature=temperature,
+        top_p=top_p,
+        max_tokens=max_tokens,
+        stream=False if no_stream else None,
+        show_reasoning=False if no_reasoning else None,
+        timeout=timeout,
+    )
+    question = gather_question(prompt or [], env)
+    if question is None:
+        from llmchat.repl import run_repl
+
+        raise typer.Exit(run_repl(env, flags, raw=raw))
+    options = OneShotOptions(raw=raw, show_usage=usage)
+    raise typer.Exit(run_one_shot(env, flags, question, options))
+
+
+@app.command("providers")
+def providers_command(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    """List providers: base URL, key variable and whether the key is set (masked)."""
+    from llmchat.catalog import print_providers
+
+    print_providers(Environment.from_process())
+
+
+@app.command("models")
+def models_command(
+    provider: Annotated[
+        str | None, typer.Option("-p", "--provider", help="Provider (default: the current one).")
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Show the built-in list; don't ask the server.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    """List a provider's models, from its /models endpoint (or the built-in list)."""
+    from llmchat.catalog import print_models
+
+    print_models(Environment.from_process(), provider, offline=offline)
+
+
+def print_error(err: LLMChatError, stream: Any = None) -> None:
+    stream = stream or sys.stderr
+    text = f"llmchat: error: {err.one_line()}"
+    colour = getattr(stream, "isatty", lambda: False)() and not _no_color()
+    stream.write(f"\x1b[31m{text}\x1b[0m\n" if colour else text + "\n")
+    stream.flush()
+
+
+def _no_color() -> bool:
+    import os
+
+    return bool(os.environ.get("NO_COLOR"))
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args in (["--version"], ["-V"]):
+        # The fast path: no Typer, no rich, nothing to import.
+        print(f"llmchat {__version__}")
+        return
+    debug = "--debug" in args
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=args, prog_name="llmchat", standalone_mode=False)
+    except LLMChatError as err:
+        if debug:
+            raise
+        print_error(err)
+        sys.exit(err.exit_code)
+    except ClickException as err:
+        if debug:
+            raise
+        hint = "see `llmchat --help`"
+        ctx = getattr(err, "ctx", None)
+        if ctx is not None:
+            hint = f"see `{ctx.command_path} --help`"
+        print_error(LLMChatError(err.format_message(), hint))
+        sys.exit(getattr(err, "exit_code", EXIT_USAGE))
+    except (KeyboardInterrupt, typer.Abort):
+        sys.stderr.write("\n")
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,42 @@
+"""`/edit`: write a message in the user's own editor ($VISUAL, $EDITOR, else a sane default)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from llmchat.errors import UsageError
+
+
+def _editor_command() -> list[str]:
+    for var in ("VISUAL", "EDITOR"):
+        value = os.environ.get(var, "").strip()
+        if value:
+            return shlex.split(value)
+    for fallback in ("nano", "vim", "vi", "notepad"):
+        if shutil.which(fallback):
+            return [fallback]
+    raise UsageError("no editor found", "set EDITOR, e.g. export EDITOR=nano")
+
+
+def edit_text(initial: str = "") -> str:
+    """Open the editor on a private temporary file and return what was saved."""
+    command = _editor_command()
+    fd, name = tempfile.mkstemp(prefix="llmchat-", suffix=".md")
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(initial)
+        try:
+            result = subprocess.run([*command, str(path)], check=False)
+        except OSError as exc:
+            raise UsageError(f"cannot start editor {command[0]!r}: {exc.strerror}") from exc
+        if result.returncode != 0:
+            raise UsageError(f"the editor exited with status {result.returncode}; nothing sent")
+        return path.read_text(encoding="utf-8")
+    finally:
+        path.unlink(missing_ok=True)

@@ -1,0 +1,76 @@
+"""One-shot mode: one question from argv and/or stdin, one answer, an exit code scripts trust.
+
+Exit codes: 0 answered, 1 the API failed (or the reply came back incomplete),
+2 usage or configuration error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from llmchat.config import CliFlags
+from llmchat.environment import Environment
+from llmchat.errors import EXIT_API, EXIT_INTERRUPTED, EXIT_OK, LLMChatError, UsageError
+
+
+@dataclass(frozen=True)
+class OneShotOptions:
+    raw: bool = False
+    show_usage: bool = False
+
+
+def gather_question(words: list[str], env: Environment) -> str | None:
+    """argv text first, then piped stdin; None means "no question: open the REPL"."""
+    typed = " ".join(words).strip()
+    piped = ""
+    if not env.stdin_isatty:
+        data = env.stdin.buffer.read() if hasattr(env.stdin, "buffer") else env.stdin.read()
+        piped = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+        piped = piped.strip("\n")
+    if not typed and not piped.strip():
+        if env.stdin_isatty:
+            return None
+        raise UsageError("nothing to ask: stdin was empty", 'pass a prompt: llmchat "question"')
+    if typed and piped.strip():
+        return f"{typed}\n\n{piped}"
+    return typed or piped
+
+
+def note(env: Environment, text: str) -> None:
+    """A remark for the human, on stderr so it never mixes with the answer."""
+    colour = env.stderr_isatty and not env.no_color
+    line = f"\x1b[2m{text}\x1b[0m" if colour else text
+    env.stderr.write(f"llmchat: {line}\n" if not colour else line + "\n")
+    env.stderr.flush()
+
+
+def run_one_shot(env: Environment, flags: CliFlags, question: str, options: OneShotOptions) -> int:
+    from llmchat.render import make_renderer
+    from llmchat.session import ChatSession
+    from llmchat.settings_loader import load_settings
+
+    settings = load_settings(env, flags)
+    session = ChatSession(settings)
+    if settings.switched_provider:
+        note(env, f"{settings.model} is served by {settings.provider.label}: using it")
+    turn = session.start_turn(question)
+    for remark in turn.notes:
+        note(env, remark)
+    renderer = make_renderer(env, show_reasoning=session.show_reasoning, raw=options.raw)
+    renderer.start()
+    try:
+        for event in turn.events():
+            renderer.feed(event)
+    except KeyboardInterrupt:
+        turn.interrupt()
+        renderer.abort("interrupted")
+        return EXIT_INTERRUPTED
+    except LLMChatError:
+        renderer.abort("")
+        raise
+    renderer.finish(turn.stats())
+    for warning in turn.warnings:
+        note(env, "warning: " + warning)
+    if options.show_usage:
+        note(env, session.ledger.summary_line())
+    return EXIT_API if turn.incomplete else EXIT_OK

@@ -1,0 +1,285 @@
+"""ChatSession: the one engine both the REPL and one-shot mode drive.
+
+It owns the provider/model choice, the conversation, the usage ledger and the
+clients; it yields ChatEvents and knows nothing of the screen. A turn either
+completes (question and answer join the conversation), is interrupted (what
+arrived is kept, marked), or fails (nothing is kept; the question can be retried).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from llmchat.config import ModelChoice, Params, Settings
+from llmchat.conversation import Conversation, Exchange
+from llmchat.errors import LLMChatError, UsageError
+from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, TurnStats, Usage
+from llmchat.providers import Provider
+
+if TYPE_CHECKING:
+    from llmchat.client import ChatClient
+    from llmchat.pricing import UsageLedger
+
+
+class Recorder(Protocol):
+    """Where finished messages go (the chat store); see store.py."""
+
+    def record_user(self, session: ChatSession, text: str) -> None: ...
+
+    def record_reply(
+        self, session: ChatSession, exchange: Exchange, usage: Usage | None
+    ) -> None: ...
+
+    def record_failure(self, session: ChatSession) -> None: ...
+
+
+def warm_up() -> threading.Thread:
+    """Import the SDK in the background so the first request doesn't pay for it."""
+
+    def load() -> None:
+        # A failure here is reported by the real import on first use.
+        with contextlib.suppress(Exception):
+            import llmchat.client  # noqa: F401
+
+    thread = threading.Thread(target=load, name="llmchat-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+@dataclass
+class Turn:
+    """One question on its way: iterate `events()`, then read the outcome."""
+
+    session: ChatSession
+    question: str
+    provider: Provider
+    model: str
+    messages: list[dict[str, str]]
+    notes: list[str] = field(default_factory=list)
+    answer: str = ""
+    reasoning: str = ""
+    usage: Usage | None = None
+    finish_reason: str | None = None
+    state: str = "new"  # new -> running -> done | interrupted | failed
+    warnings: list[str] = field(default_factory=list)
+    _events: Generator[ChatEvent, None, None] | None = None
+
+    @property
+    def incomplete(self) -> bool:
+        """The stream ended without the server saying it was finished."""
+        return self.state == "done" and self.finish_reason is None
+
+    def events(self) -> Iterator[ChatEvent]:
+        from llmchat.client import ChatRequest
+        from llmchat.thinking import split_think_tags
+
+        request = ChatRequest(
+            model=self.model,
+            messages=self.messages,
+            params=self.session.params,
+            stream=self.session.stream,
+        )
+        self.state = "running"
+        client = self.session.client_for(self.provider)
+        self._events = split_think_tags(client.events(request))
+        try:
+            for event in self._events:
+                if isinstance(event, TextDelta):
+                    self.answer += event.text
+                elif isinstance(event, ReasoningDelta):
+                    self.reasoning += event.text
+                elif isinstance(event, Usage):
+                    self.usage = event
+                elif isinstance(event, Finish):
+                    self.finish_reason = event.reason
+                yield event
+        except KeyboardInterrupt:
+            self.interrupt()
+            raise
+        except GeneratorExit:
+            self.interrupt()
+            raise
+        except LLMChatError:
+            self._fail()
+            raise
+        except Exception:
+            self._fail()
+            raise
+        self._complete()
+
+    def interrupt(self) -> None:
+        """Stop here: keep what arrived, marked interrupted (idempotent)."""
+        if self.state != "running":
+            return
+        if self._events is not None:
+            self._events.close()  # closes the HTTP response too
+        if self.answer or self.reasoning:
+            self.state = "interrupted"
+            self.session._commit(self, interrupted=True)
+        else:
+            self._fail()
+            self.state = "interrupted"
+
+    def _fail(self) -> None:
+        self.state = "failed"
+        self.session._fail(self)
+
+    def _complete(self) -> None:
+        self.state = "done"
+        if self.finish_reason == "length":
+            self.warnings.append(
+                "the reply hit the token limit (finish_reason: length); raise max_tokens "
+                "for a longer answer"
+            )
+        elif self.finish_reason == "content_filter":
+            self.warnings.append("the provider's content filter stopped the reply")
+        elif self.finish_reason is None:
+            self.warnings.append("the reply may be incomplete: the stream ended without a finish")
+        self.session._commit(self, interrupted=False)
+
+    def stats(self) -> TurnStats:
+        return TurnStats(
+            usage=self.session.last_usage,
+            cost=self.session.last_cost_text,
+            interrupted=self.state == "interrupted",
+        )
+
+
+class ChatSession:
+    """Provider, model, parameters and conversation of one chat."""
+
+    def __init__(self, settings: Settings, recorder: Recorder | None = None) -> None:
+        from llmchat.pricing import UsageLedger
+
+        self.settings = settings
+        self.registry = settings.registry
+        self.provider = settings.provider
+        self.model = settings.model
+        self.params: Params = settings.params
+        self.stream = settings.stream
+        self.show_reasoning = settings.show_reasoning
+        self.conversation = Conversation(system=settings.system)
+        self.ledger: UsageLedger = UsageLedger()
+        self.recorder = recorder
+        self.last_failed_question: str | None = None
+        self.last_usage: Usage | None = None
+        self.last_cost_text: str | None = None
+        self._clients: dict[tuple[str, str], ChatClient] = {}
+
+    # --- choosing where to talk ---------------------------------------------
+
+    def use_model(self, spec: str) -> ModelChoice:
+        choice = self.registry.resolve_model(spec, self.provider)
+        self.registry.require_key(choice.provider)
+        self.provider, self.model = choice.provider, choice.model
+        return choice
+
+    def use_provider(self, name: str) -> Provider:
+        provider = self.registry.get(name)
+        self.registry.require_key(provider)
+        self.provider, self.model = provider, provider.default_model
+        return provider
+
+    def client_for(self, provider: Provider) -> ChatClient:
+        from llmchat.client import ChatClient
+
+        key = self.registry.require_key(provider)
+        cache_key = (provider.name, provider.base_url)
+        client = self._clients.get(cache_key)
+        if client is None:
+            client = ChatClient(provider, key, self.settings.timeouts, self.registry.vars)
+            self._clients[cache_key] = client
+        return client
+
+    @property
+    def context_window(self) -> int | None:
+        info = self.provider.model_info(self.model)
+        return info.context if info else None
+
+    # --- asking ----------------------------------------------------------------
+
+    def start_turn(self, question: str) -> Turn:
+        """Prepare a request: the whole conversation, trimmed to the model's window."""
+        if not question.strip():
+            raise UsageError("nothing to send: the message is empty")
+        from llmchat.context import fit_messages
+        from llmchat.tokens import counter_for
+
+        messages = self.conversation.messages(pending_user=question)
+        notes: list[str] = []
+        fit = fit_messages(
+            messages,
+            window=self.context_window,
+            reply_budget=self.params.max_tokens or 0,
+            counter=counter_for(self.model),
+        )
+        if fit.dropped_turns:
+            plural = "s" if fit.dropped_turns != 1 else ""
+            notes.append(
+                f"left out the {fit.dropped_turns} oldest turn{plural} to fit "
+                f"{self.model}'s {fit.window:,}-token window"
+            )
+        if self.recorder is not None:
+            self.recorder.record_user(self, question)
+        return Turn(self, question, self.provider, self.model, fit.messages, notes)
+
+    def ask(self, question: str) -> Iterator[ChatEvent]:
+        """The simplest way to drive a turn when nobody needs its notes or state."""
+        yield from self.start_turn(question).events()
+
+    def _commit(self, turn: Turn, *, interrupted: bool) -> None:
+        exchange = Exchange(
+            user=turn.question,
+            assistant=turn.answer,
+            reasoning=turn.reasoning,
+            interrupted=interrupted,
+            model=turn.model,
+        )
+        self.conversation.add(exchange)
+        self.last_failed_question = None
+        self._account(turn)
+        if self.recorder is not None:
+            self.recorder.record_reply(self, exchange, self.last_usage)
+
+    def _fail(self, turn: Turn) -> None:
+        self.last_failed_question = turn.question
+        if self.recorder is not None:
+            self.recorder.record_failure(self)
+
+    def _account(self, turn: Turn) -> None:
+        from llmchat.pricing import format_cost_text, price_for
+        from llmchat.tokens import counter_for
+
+        usage = turn.usage
+        if usage is None:
+            counter = counter_for(turn.model)
+            usage = Usage(
+                prompt_tokens=counter.count_messages(turn.messages),
+                completion_tokens=counter.count(turn.answer) + counter.count(turn.reasoning),
+                estimated=True,
+            )
+        price = price_for(turn.provider, turn.model, self.settings.prices)
+        record = self.ledger.add(turn.provider.name, turn.model, usage, price)
+        self.last_usage = usage
+        self.last_cost_text = format_cost_text(record)
+
+    # --- conversation commands ---------------------------------------------------
+
+    def clear(self) -> None:
+        self.conversation.clear()
+
+    def undo(self) -> Exchange | None:
+        return self.conversation.undo()
+
+    def retry_question(self) -> str:
+        """The question to ask again: the last failed one, else the last one answered."""
+        if self.last_failed_question:
+            return self.last_failed_question
+        last = self.conversation.undo()
+        if last is None:
+            raise UsageError("nothing to retry yet")
+        return last.user

@@ -6,7 +6,8 @@ from llmchat.environment import Environment
 from llmchat.errors import LLMChatError, mask_key
 
 
-def _columns(rows: list[list[str]]) -> list[str]:
+def columns(rows: list[list[str]]) -> list[str]:
+    """Rows as aligned text columns, measured in terminal cells (CJK lines up)."""
     from rich.cells import cell_len
 
     widths = [max(cell_len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -31,7 +32,7 @@ def print_providers(env: Environment) -> None:
                 f"{provider.key_env}={mask_key(value)}" if value else f"{provider.key_env} not set"
             )
         rows.append([provider.name, key, provider.base_url, provider.default_model or "-"])
-    env.stdout.write("\n".join(_columns(rows)) + "\n")
+    env.stdout.write("\n".join(columns(rows)) + "\n")
 
 
 def print_models(env: Environment, provider_name: str | None, *, offline: bool) -> None:

@@ -20,7 +20,7 @@ from llmchat.errors import EXIT_INTERRUPTED, EXIT_USAGE, LLMChatError
 try:  # Typer >= 0.24 vendors Click; older releases use Click itself.
     from typer._click.exceptions import ClickException
 except ImportError:  # pragma: no cover
-    from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found]
+    from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 
 class DefaultChatGroup(TyperGroup):
@@ -30,7 +30,7 @@ class DefaultChatGroup(TyperGroup):
         first = args[0] if args else None
         if first is None or (first not in self.commands and first not in ("--help", "-h")):
             args = ["chat", *args]
-        return super().parse_args(ctx, args)  # type: ignore[no-any-return]
+        return super().parse_args(ctx, args)
 
 
 app = typer.Typer(
@@ -100,9 +100,17 @@ def chat_command(
     timeout: Annotated[
         float | None, typer.Option(help="Seconds to wait for the server (default 120).")
     ] = None,
+    continue_: Annotated[
+        bool, typer.Option("-c", "--continue", help="Continue the most recent saved chat.")
+    ] = False,
+    resume: Annotated[
+        str | None, typer.Option("--resume", help="Continue saved chat ID (a prefix will do).")
+    ] = None,
+    no_save: Annotated[bool, typer.Option("--no-save", help="Don't save this chat.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> None:
     """Ask one question, or open the interactive chat (the default command)."""
+    from llmchat.chats import StartOptions
     from llmchat.config import CliFlags
     from llmchat.oneshot import OneShotOptions, gather_question, run_one_shot
 
@@ -119,13 +127,14 @@ def chat_command(
         show_reasoning=False if no_reasoning else None,
         timeout=timeout,
     )
+    start = StartOptions(resume=resume, continue_latest=continue_, save=not no_save)
     question = gather_question(prompt or [], env)
     if question is None:
         from llmchat.repl import run_repl
 
-        raise typer.Exit(run_repl(env, flags, raw=raw))
+        raise typer.Exit(run_repl(env, flags, start, raw=raw))
     options = OneShotOptions(raw=raw, show_usage=usage)
-    raise typer.Exit(run_one_shot(env, flags, question, options))
+    raise typer.Exit(run_one_shot(env, flags, start, question, options))
 
 
 @app.command("providers")

@@ -158,12 +158,11 @@ class ChatClient:
         return self._sdk.chat.completions.create(**kwargs)
 
     def _complete(self, request: ChatRequest) -> Iterator[ChatEvent]:
+        kwargs: dict[str, Any] = dict(
+            model=request.model, messages=list(request.messages), **request.params.as_request()
+        )
         try:
-            response: Any = self._sdk.chat.completions.create(
-                model=request.model,
-                messages=list(request.messages),  # type: ignore[arg-type]
-                **request.params.as_request(),  # type: ignore[arg-type]
-            )
+            response: Any = self._sdk.chat.completions.create(**kwargs)
         except json.JSONDecodeError as exc:
             raise BadResponseError(f"{self.provider.label} sent a reply that is not JSON") from exc
         except openai.APIError as exc:

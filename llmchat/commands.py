@@ -9,17 +9,28 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
+from llmchat.config import CliFlags
+from llmchat.environment import Environment
 from llmchat.errors import LLMChatError, UsageError, mask_key
 from llmchat.session import ChatSession
+
+if TYPE_CHECKING:
+    from llmchat.chats import StartOptions, StoreRecorder
 
 
 @dataclass
 class ReplState:
-    """What commands may change besides the session: display toggles and saving."""
+    """What commands may change besides the session: display toggles and saving.
+
+    `/load` and `/new` replace `session` itself, so everything reads it from here.
+    """
 
     session: ChatSession
+    env: Environment = field(default_factory=Environment)
+    flags: CliFlags = field(default_factory=CliFlags)
     raw: bool = False
     saving: bool = True
 
@@ -325,3 +336,117 @@ def _toggle(arg: str, current: bool) -> bool:
     if word in ("off", "no", "false", "0", "hide"):
         return False
     raise UsageError(f"expected on or off, not {arg!r}")
+
+
+# --- saved chats ------------------------------------------------------------------
+
+
+def _recorder(state: ReplState) -> StoreRecorder | None:
+    from llmchat.chats import StoreRecorder
+
+    recorder = state.session.recorder
+    return recorder if isinstance(recorder, StoreRecorder) else None
+
+
+def warner(state: ReplState) -> Callable[[str], None]:
+    """Where the store reports trouble later on (a full disk): straight to stderr."""
+
+    def warn(text: str) -> None:
+        state.env.stderr.write(f"llmchat: {text}\n")
+        state.env.stderr.flush()
+
+    return warn
+
+
+def _switch_chat(state: ReplState, start: StartOptions, flags: CliFlags) -> None:
+    from llmchat.chats import open_session
+
+    session, _ = open_session(state.env, flags, start, warn=warner(state))
+    old = _recorder(state)
+    if old is not None:
+        old.close()
+    state.session = session
+
+
+@command("chats", usage="/chats [TEXT]")
+def chats(state: ReplState, arg: str) -> Reply:
+    """List saved chats, newest first, or search them for TEXT."""
+    from llmchat.chats import chat_table, store_for
+
+    store = store_for(state.env)
+    if arg:
+        found = store.search(arg)
+        if not found:
+            return Reply(f"no saved chat mentions {arg!r}")
+        return Reply("\n".join(f"{chat.id}  {chat.title}\n    {snip}" for chat, snip in found[:20]))
+    summaries = store.list_chats()[:20]
+    if not summaries:
+        return Reply("no saved chats yet")
+    return Reply(chat_table(summaries) + "\n/load ID continues one (a prefix of the ID will do)")
+
+
+@command("load", usage="/load ID", aliases=("resume",))
+def load(state: ReplState, arg: str) -> Reply:
+    """Continue a saved chat (a unique prefix of its ID will do); see /chats."""
+    from llmchat.chats import StartOptions, last_exchange_text, store_for
+
+    if not arg:
+        raise UsageError("which chat?", "usage: /load ID (see /chats)")
+    chat_id = store_for(state.env).resolve(arg)
+    flags = CliFlags(show_reasoning=state.flags.show_reasoning, timeout=state.flags.timeout)
+    _switch_chat(state, StartOptions(resume=chat_id, save=state.saving), flags)
+    loaded = store_for(state.env).load(chat_id)
+    session = state.session
+    lines = [f"loaded {chat_id} · {session.provider.name} · {session.model}"]
+    context = last_exchange_text(loaded)
+    if context:
+        lines.append(context)
+    return Reply("\n".join(lines))
+
+
+@command("new", usage="/new")
+def new(state: ReplState, arg: str) -> Reply:
+    """Start a new chat with the same provider, model and system prompt."""
+    from llmchat.chats import StartOptions
+
+    session = state.session
+    flags = replace(
+        state.flags,
+        provider=session.provider.name,
+        model=session.model,
+        system=session.conversation.system,
+    )
+    _switch_chat(state, StartOptions(save=state.saving), flags)
+    state.session.params = session.params
+    return Reply("new chat")
+
+
+@command("title", usage="/title TEXT")
+def title(state: ReplState, arg: str) -> Reply:
+    """Name this chat in /chats (/title alone goes back to the first question)."""
+    recorder = _recorder(state)
+    if recorder is None:
+        return Reply("this chat is not being saved (/save on)", error=True)
+    recorder.set_title(arg or None)
+    return Reply(f"title: {arg}" if arg else "title: (the first question)")
+
+
+@command("save", usage="/save [on|off]")
+def save(state: ReplState, arg: str) -> Reply:
+    """Turn saving of this chat on or off (it is on unless you started with --no-save)."""
+    from llmchat.chats import StoreRecorder, store_for
+
+    state.saving = _toggle(arg, state.saving)
+    session = state.session
+    recorder = _recorder(state)
+    if not state.saving:
+        if recorder is not None:
+            recorder.close()
+        session.recorder = None
+        return Reply("not saving this chat from here on")
+    if recorder is None:
+        writer = store_for(state.env).new_chat(session.provider.name, session.model, session.params)
+        recorder = StoreRecorder(writer, warn=warner(state))
+        session.recorder = recorder
+        recorder.backfill(session)
+    return Reply(f"saving this chat as {recorder.chat_id}")

@@ -51,7 +51,9 @@ class Params:
             raise UsageError(
                 f"unknown parameter {name!r}", f"choose one of: {', '.join(PARAM_NAMES)}"
             )
-        return replace(self, **{name: parse_param(name, raw)})
+        values: dict[str, Any] = self.as_dict()
+        values[name] = parse_param(name, raw)
+        return Params(**values)
 
 
 _PARAM_RANGES: dict[str, tuple[float, float]] = {

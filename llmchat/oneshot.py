@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from llmchat.chats import StartOptions
 from llmchat.config import CliFlags
 from llmchat.environment import Environment
 from llmchat.errors import EXIT_API, EXIT_INTERRUPTED, EXIT_OK, LLMChatError, UsageError
@@ -44,15 +45,15 @@ def note(env: Environment, text: str) -> None:
     env.stderr.flush()
 
 
-def run_one_shot(env: Environment, flags: CliFlags, question: str, options: OneShotOptions) -> int:
+def run_one_shot(
+    env: Environment, flags: CliFlags, start: StartOptions, question: str, options: OneShotOptions
+) -> int:
+    from llmchat.chats import open_session
     from llmchat.render import make_renderer
-    from llmchat.session import ChatSession
-    from llmchat.settings_loader import load_settings
 
-    settings = load_settings(env, flags)
-    session = ChatSession(settings)
-    if settings.switched_provider:
-        note(env, f"{settings.model} is served by {settings.provider.label}: using it")
+    session, _ = open_session(env, flags, start, warn=lambda text: note(env, text))
+    if session.settings.switched_provider:
+        note(env, f"{session.model} is served by {session.provider.label}: using it")
     turn = session.start_turn(question)
     for remark in turn.notes:
         note(env, remark)

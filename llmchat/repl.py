@@ -27,6 +27,7 @@ from llmchat.environment import Environment
 from llmchat.errors import EXIT_OK, LLMChatError
 
 if TYPE_CHECKING:
+    from llmchat.chats import StartOptions
     from llmchat.session import ChatSession
 
 HISTORY_FILE = "history"
@@ -35,8 +36,8 @@ HISTORY_FILE = "history"
 class SlashCompleter(Completer):
     """Completes /commands, then model names after /model and providers after /provider."""
 
-    def __init__(self, session: ChatSession) -> None:
-        self.session = session
+    def __init__(self, state: ReplState) -> None:
+        self.state = state
 
     def get_completions(self, document: Document, event: CompleteEvent) -> Iterable[Completion]:
         text = document.text_before_cursor
@@ -50,7 +51,7 @@ class SlashCompleter(Completer):
                         "/" + cmd.name, start_position=-len(text), display_meta=cmd.summary
                     )
             return
-        for candidate in commands.completions_for(self.session, name.lower()):
+        for candidate in commands.completions_for(self.state.session, name.lower()):
             if candidate.lower().startswith(arg.lower()):
                 yield Completion(candidate, start_position=-len(arg))
 
@@ -85,12 +86,12 @@ def _key_bindings() -> KeyBindings:
 class Repl:
     """Input, commands and turns; the session does the talking."""
 
-    def __init__(self, env: Environment, session: ChatSession, *, raw: bool = False) -> None:
+    def __init__(self, env: Environment, state: ReplState) -> None:
         self.env = env
-        self.state = ReplState(session=session, raw=raw)
+        self.state = state
         self.prompt = PromptSession[str](
             history=private_history(env.data_dir),
-            completer=SlashCompleter(session),
+            completer=SlashCompleter(state),
             complete_while_typing=False,
             key_bindings=_key_bindings(),
             bottom_toolbar=self._toolbar,
@@ -210,10 +211,16 @@ class Repl:
             self.say("warning: " + warning, dim=True)
 
 
-def run_repl(env: Environment, flags: CliFlags, *, raw: bool = False) -> int:
-    from llmchat.session import ChatSession
-    from llmchat.settings_loader import load_settings
+def run_repl(env: Environment, flags: CliFlags, start: StartOptions, *, raw: bool = False) -> int:
+    from llmchat.chats import last_exchange_text, open_session
 
-    settings = load_settings(env, flags)
-    session = ChatSession(settings)
-    return Repl(env, session, raw=raw).run()
+    state = ReplState(session=None, env=env, flags=flags, raw=raw, saving=start.save)  # type: ignore[arg-type]
+    session, loaded = open_session(env, flags, start, warn=commands.warner(state))
+    state.session = session
+    repl = Repl(env, state)
+    if loaded is not None:
+        repl.say(f"continuing {loaded.id} ({len(session.conversation)} turns)", dim=True)
+        context = last_exchange_text(loaded)
+        if context:
+            repl.say(context)
+    return repl.run()

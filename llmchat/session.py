@@ -22,7 +22,7 @@ from llmchat.providers import Provider
 
 if TYPE_CHECKING:
     from llmchat.client import ChatClient
-    from llmchat.pricing import UsageLedger
+    from llmchat.pricing import Cost, UsageLedger
 
 
 class Recorder(Protocol):
@@ -35,6 +35,10 @@ class Recorder(Protocol):
     ) -> None: ...
 
     def record_failure(self, session: ChatSession) -> None: ...
+
+    def record_clear(self, session: ChatSession) -> None: ...
+
+    def record_undo(self, session: ChatSession) -> None: ...
 
 
 def warm_up() -> threading.Thread:
@@ -168,6 +172,7 @@ class ChatSession:
         self.last_failed_question: str | None = None
         self.last_usage: Usage | None = None
         self.last_cost_text: str | None = None
+        self.last_cost: Cost | None = None
         self._clients: dict[tuple[str, str], ChatClient] = {}
 
     # --- choosing where to talk ---------------------------------------------
@@ -271,15 +276,20 @@ class ChatSession:
 
     def clear(self) -> None:
         self.conversation.clear()
+        if self.recorder is not None:
+            self.recorder.record_clear(self)
 
     def undo(self) -> Exchange | None:
-        return self.conversation.undo()
+        dropped = self.conversation.undo()
+        if dropped is not None and self.recorder is not None:
+            self.recorder.record_undo(self)
+        return dropped
 
     def retry_question(self) -> str:
         """The question to ask again: the last failed one, else the last one answered."""
         if self.last_failed_question:
             return self.last_failed_question
-        last = self.conversation.undo()
+        last = self.undo()
         if last is None:
             raise UsageError("nothing to retry yet")
         return last.user

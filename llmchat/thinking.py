@@ -7,7 +7,7 @@ so the split happens in the engine, before any renderer or store sees the text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 
 from llmchat.events import ChatEvent, ReasoningDelta, TextDelta
 
@@ -73,7 +73,7 @@ class ThinkSplitter:
         return [TextDelta(pending)]
 
 
-def split_think_tags(events: Iterable[ChatEvent]) -> Iterator[ChatEvent]:
+def split_think_tags(events: Iterable[ChatEvent]) -> Generator[ChatEvent, None, None]:
     """Pass events through, rerouting a leading `<think>` block of the text to reasoning."""
     splitter = ThinkSplitter()
     for event in events:

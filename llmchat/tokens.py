@@ -9,10 +9,9 @@ and even then refuses any fetch tiktoken tries. Everything else gets `estimate_t
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import os
 import re
-import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -32,7 +31,7 @@ REPLY_PRIMING = 3
 _BLOB = "https://openaipublic.blob.core.windows.net/"
 # The files tiktoken (0.7 to 0.14 at least) fetches for each encoding. Only used to see,
 # without importing tiktoken, whether loading one could succeed offline; if tiktoken ever
-# moves a file, the guard in `_load_encoding` still stops the fetch and we estimate.
+# moves a file, the guard in `load_cached_encoding` still stops the fetch and we estimate.
 _ENCODING_FILES: dict[str, tuple[str, ...]] = {
     "o200k_base": (_BLOB + "encodings/o200k_base.tiktoken",),
     "o200k_harmony": (_BLOB + "encodings/o200k_base.tiktoken",),
@@ -47,7 +46,7 @@ _ENCODING_FILES: dict[str, tuple[str, ...]] = {
 }
 
 
-class _Encoding(Protocol):
+class EncodingLike(Protocol):
     """The part of `tiktoken.Encoding` we use; lets tests hand in a small real one."""
 
     @property
@@ -70,56 +69,60 @@ _LETTER = r"[^\W\d_]"
 # o200k_base on ~1.8 MB of English, Markdown, Python, C, JS, JSON, CSV, emoji, Chinese
 # (simplified and traditional), Japanese, Korean, Russian, German and French, then
 # rounded, erring high where in doubt: better to trim one turn too many than to overflow.
-# Measured per 1,500-character chunk, 80% of chunks land within about ±12% of o200k and
-# the worst within ±30%; see docs/bench-tokens.md.
+# On 1,200 chunks of 1,500 characters, 96% land within ±15% of o200k and all but one
+# within ±25% (the worst, +29%, is a box-drawing table); see docs/bench-tokens.md.
 # Every pattern is linear: runs of punctuation are anchored at their start so a long
 # `=====` line cannot make the lookaheads quadratic.
-_WEIGHTED_PATTERNS: tuple[tuple[float, bool, re.Pattern[str]], ...] = tuple(
-    (weight, ascii_relevant, re.compile(pattern))
-    for weight, ascii_relevant, pattern in (
-        # Words: o200k keeps most English words up to ~7 letters whole.
-        (1.05, True, r"[A-Za-z]{1,7}"),
-        # Numbers are split into groups of up to three digits.
-        (0.8, True, r"\d{1,3}"),
-        # ... and a space before a number is a token of its own.
-        (1.3, True, r"\s\d"),
-        # Punctuation not glued to a following word: `)`, `.` at a line's end, ` = `.
-        (1.5, True, rf"(?<!{_PUNCT}){_PUNCT}+(?=[\s\d]|\Z)"),
-        # A run of 2+ before a word: the last mark joins the word, the rest is a piece.
-        (1.4, True, rf"(?<!{_PUNCT}){_PUNCT}{{2,}}(?={_LETTER})"),
-        # Long runs (`--------`, `~~~~~~~~`) are split every eight or so.
-        (0.5, True, rf"{_PUNCT}{{8}}"),
-        # Indentation after a newline.
-        (0.6, True, r"(?<=\n)[ \t]+"),
-        # CJK: o200k spends ~0.75 tokens per Han character in modern Chinese prose and
-        # ~0.9 in traditional; kana and hangul a little less.
-        (0.85, False, rf"[{_HAN}]"),
-        (0.75, False, rf"[{_KANA}]"),
-        (0.8, False, rf"[{_HANGUL}]"),
-        # Other letters (accented Latin, Cyrillic, Greek, ...): about one per three.
-        (0.85, False, rf"[^\W\d_A-Za-z{_HAN}{_KANA}{_HANGUL}]{{1,3}}"),
-        # CJK and full-width punctuation: about one each.
-        (1.0, False, rf"(?=[^\w\s])[{_CJK_PUNCT}]"),
-        # Other non-ASCII symbols (arrows, dashes, box drawing); repeats merge.
-        (1.4, False, rf"([^\w\s\x00-\x7f{_CJK_PUNCT}\U00010000-\U0010ffff])\1{{0,7}}"),
-        # Emoji and other symbols beyond the BMP: one to three tokens each, never merged.
-        (1.5, False, r"(?=[^\w\s])[\U00010000-\U0010ffff]"),
-    )
+_WEIGHTS: tuple[tuple[float, bool, str], ...] = (
+    # Words: o200k keeps most English words up to ~7 letters whole.
+    (1.05, True, r"[A-Za-z]{1,7}"),
+    # Numbers are split into groups of up to three digits.
+    (0.8, True, r"\d{1,3}"),
+    # ... and a space before a number is a token of its own.
+    (1.3, True, r"\s\d"),
+    # Punctuation not glued to a following word: `)`, `.` at a line's end, ` = `.
+    (1.5, True, rf"(?<!{_PUNCT}){_PUNCT}+(?=[\s\d]|\Z)"),
+    # A run of 2+ before a word: the last mark joins the word, the rest is a piece.
+    (1.4, True, rf"(?<!{_PUNCT}){_PUNCT}{{2,}}(?={_LETTER})"),
+    # Long runs (`--------`, `~~~~~~~~`) are split every eight or so.
+    (0.5, True, rf"{_PUNCT}{{8}}"),
+    # Indentation after a newline.
+    (0.6, True, r"(?<=\n)[ \t]+"),
+    # CJK: o200k spends ~0.75 tokens per Han character in modern Chinese prose and
+    # ~0.9 in traditional; kana and hangul a little less.
+    (0.85, False, rf"[{_HAN}]"),
+    (0.75, False, rf"[{_KANA}]"),
+    (0.8, False, rf"[{_HANGUL}]"),
+    # Other letters (accented Latin, Cyrillic, Greek, ...): about one per three.
+    (0.85, False, rf"[^\W\d_A-Za-z{_HAN}{_KANA}{_HANGUL}]{{1,3}}"),
+    # CJK and full-width punctuation: about one each.
+    (1.0, False, rf"(?=[^\w\s])[{_CJK_PUNCT}]"),
+    # Other non-ASCII symbols (arrows, dashes, box drawing); repeats merge.
+    (1.4, False, rf"([^\w\s\x00-\x7f{_CJK_PUNCT}\U00010000-\U0010ffff])\1{{0,7}}"),
+    # Emoji and other symbols beyond the BMP: one to three tokens each, never merged.
+    (1.5, False, r"(?=[^\w\s])[\U00010000-\U0010ffff]"),
 )
+
+
+@functools.cache
+def _patterns() -> tuple[tuple[float, bool, re.Pattern[str]], ...]:
+    # Compiled on first use: ~7 ms that `import llmchat.tokens` should not cost.
+    return tuple((w, a, re.compile(p)) for w, a, p in _WEIGHTS)
 
 
 def estimate_tokens(text: str) -> int:
     """Estimate how many o200k_base tokens `text` is, without any tokenizer files.
 
-    Counts character classes with a dozen C-speed regex scans (linear time, ~7 MB/s of
-    mixed text, faster for ASCII) and weighs them by what o200k_base does with each.
+    Counts character classes with a dozen C-speed regex scans (linear time, ~6 MB/s;
+    non-ASCII classes are skipped for ASCII text) and weighs them by what o200k_base
+    does with each.
     Meant for budgeting, not billing: it is shown with `~` wherever it appears.
     """
     if not text:
         return 0
     ascii_only = text.isascii()
     total = 0.0
-    for weight, ascii_relevant, pattern in _WEIGHTED_PATTERNS:
+    for weight, ascii_relevant, pattern in _patterns():
         if ascii_relevant or not ascii_only:
             total += weight * len(pattern.findall(text))
     return max(1, int(total + 0.5))
@@ -136,7 +139,7 @@ class TokenCounter:
     The cache holds references to strings the conversation keeps anyway (bounded, LRU).
     """
 
-    def __init__(self, encoding: _Encoding | None = None, *, cache_size: int = 8192) -> None:
+    def __init__(self, encoding: EncodingLike | None = None, *, cache_size: int = 8192) -> None:
         self._encoding = encoding
         self._cache: OrderedDict[str, int] = OrderedDict()
         self._cache_size = cache_size
@@ -225,11 +228,15 @@ def tiktoken_cache_dir() -> str:
         return os.environ["TIKTOKEN_CACHE_DIR"]
     if "DATA_GYM_CACHE_DIR" in os.environ:
         return os.environ["DATA_GYM_CACHE_DIR"]
+    import tempfile
+
     return os.path.join(tempfile.gettempdir(), "data-gym-cache")
 
 
 def cached_encoding_available(encoding_name: str) -> bool:
     """Whether tiktoken could load `encoding_name` from its cache without the network."""
+    import hashlib
+
     urls = _ENCODING_FILES.get(encoding_name)
     cache_dir = tiktoken_cache_dir()
     if not urls or not cache_dir:
@@ -265,7 +272,7 @@ class _DownloadRefusedError(RuntimeError):
 _load_lock = threading.Lock()
 
 
-def _load_encoding(encoding_name: str) -> _Encoding | None:
+def load_cached_encoding(encoding_name: str) -> EncodingLike | None:
     """The tiktoken encoding if it loads from the local cache alone, else None.
 
     While tiktoken loads, its one network entry point (`tiktoken.load.read_file` for
@@ -296,7 +303,8 @@ def _load_encoding(encoding_name: str) -> _Encoding | None:
             tiktoken_load.read_file = original
 
 
-_counters: dict[str, TokenCounter] = {}
+_by_model: dict[str, TokenCounter] = {}
+_by_encoding: dict[str, TokenCounter] = {}
 _counters_lock = threading.Lock()
 
 
@@ -304,33 +312,36 @@ def counter_for(model: str) -> TokenCounter:
     """The shared counter for `model`'s encoding: exact if cached on disk, else estimating.
 
     One counter per encoding, so its cache survives `/model` switches between models that
-    share it. Never touches the network. With no cached encoding at all it returns at once
-    without importing tiktoken; loading a cached o200k_base takes ~0.4 s the first time,
-    which `warm_up` can move off the prompt.
+    share it; decided once per model and run, so later calls are a dict lookup. Never
+    touches the network. With no cached encoding at all it returns at once without
+    importing tiktoken; loading a cached o200k_base takes ~0.25 s the first time, which
+    `warm_up` can move off the prompt.
     """
-    if not any(cached_encoding_available(name) for name in _ENCODING_FILES):
-        return _shared(ESTIMATE, None)
-    encoding_name = encoding_name_for(model)
-    with _counters_lock:
-        counter = _counters.get(encoding_name)
-        if counter is not None:
-            return counter
-        encoding = _load_encoding(encoding_name)
-        counter = _counters.get(ESTIMATE) if encoding is None else None
-        if counter is None:
+    counter = _by_model.get(model)
+    if counter is None:
+        with _counters_lock:
+            counter = _by_model.get(model)
+            if counter is None:
+                counter = _by_model[model] = _choose_counter(model)
+    return counter
+
+
+def _choose_counter(model: str) -> TokenCounter:
+    if any(cached_encoding_available(name) for name in _ENCODING_FILES):
+        encoding_name = encoding_name_for(model)
+    else:
+        encoding_name = ESTIMATE
+    counter = _by_encoding.get(encoding_name)
+    if counter is None:
+        encoding = None if encoding_name == ESTIMATE else load_cached_encoding(encoding_name)
+        if encoding is not None:
             counter = TokenCounter(encoding)
-        # Remembered under the encoding's name even when estimating: we try once per run.
-        _counters[encoding_name] = counter
-        _counters.setdefault(ESTIMATE if encoding is None else encoding_name, counter)
-        return counter
-
-
-def _shared(key: str, encoding: _Encoding | None) -> TokenCounter:
-    with _counters_lock:
-        counter = _counters.get(key)
-        if counter is None:
-            counter = _counters[key] = TokenCounter(encoding)
-        return counter
+        else:
+            counter = _by_encoding.get(ESTIMATE) or TokenCounter()
+            _by_encoding[ESTIMATE] = counter
+        # Remembered under the encoding's name even when estimating: one try per run.
+        _by_encoding[encoding_name] = counter
+    return counter
 
 
 def warm_up(model: str) -> threading.Thread:

@@ -320,3 +320,11 @@ def test_importing_the_core_loads_no_heavy_library() -> None:
         timeout=10,
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_counters_are_shared_and_warm_up_finishes() -> None:
+    tokens.warm_up("gpt-4o").join(timeout=5)
+    counter = tokens.counter_for("gpt-4o")
+    assert tokens.counter_for("gpt-4o") is counter
+    # Models on the same encoding (or both estimating) share one counter and its cache.
+    assert tokens.counter_for("gpt-4o-mini") is counter

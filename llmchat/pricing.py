@@ -175,6 +175,7 @@ class UsageRow(NamedTuple):
 
 
 USAGE_HEADER = UsageRow("#", "model", "prompt", "cached", "completion", "reasoning", "cost")
+_LEFT_ALIGNED = {0, 1}
 
 UNKNOWN_PRICE = "price unknown"
 
@@ -259,6 +260,30 @@ class UsageLedger:
             model = next(iter(models)) if len(models) == 1 else f"{len(models)} models"
             rows.append(_row("total", model, total, None)._replace(cost=self._total_cost()))
         return rows
+
+    def toolbar_text(self) -> str:
+        """`summary_line()` for the REPL toolbar, or "" before the first request."""
+        return self.summary_line() if self._turns else ""
+
+    def report(self) -> str:
+        """`/usage` as plain text: an aligned table of `table_rows()` and what its marks mean."""
+        if not self._turns:
+            return "No requests yet in this chat."
+        rows = [USAGE_HEADER, *self.table_rows()]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(USAGE_HEADER))]
+        lines = [
+            "  ".join(
+                cell.ljust(width) if i in _LEFT_ALIGNED else cell.rjust(width)
+                for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+            for row in rows
+        ]
+        if self.totals().estimated:
+            lines.append("~ counted locally: the server sent no usage for that turn")
+        unknown = self.unknown_price_models()
+        if unknown:
+            lines.append(f"{UNKNOWN_PRICE} for {', '.join(sorted(unknown))}")
+        return "\n".join(lines)
 
     def _total_cost(self) -> str:
         text = self.cost_text()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from llmchat.events import Usage
@@ -244,6 +246,19 @@ def test_ledger_two_currencies_and_an_unknown_price() -> None:
     assert rows[-1].prompt == "113,010"
     assert rows[-1].cost == "$0.0033 + ¥0.15 + ?"
     assert len(USAGE_HEADER) == len(rows[0])
+    assert ledger.toolbar_text() == ledger.summary_line()
+    report = ledger.report().splitlines()
+    table, notes = report[:6], report[6:]
+    assert [re.split(" {2,}", line) for line in table] == [
+        ["#", "model", "prompt", "cached", "completion", "reasoning", "cost"],
+        ["1", "gpt-4o-mini", "12,000", "4,000", "3,000", "0", "$0.0033"],
+        ["2", "deepseek-chat", "100,000", "60,000", "20,000", "0", "¥0.15"],
+        ["3", "deepseek-chat", "1,000", "0", "0", "0", "¥0.0020"],
+        ["4", "meta-llama/Llama-3.1-8B-Instruct", "10", "0", "5", "0", "price unknown"],
+        ["total", "3 models", "113,010", "64,000", "23,005", "0", "$0.0033 + ¥0.15 + ?"],
+    ]
+    assert len({len(line) for line in table}) == 1  # numbers and costs right-aligned
+    assert notes == ["price unknown for meta-llama/Llama-3.1-8B-Instruct"]
 
 
 def test_ledger_with_estimates_and_no_price_never_shows_zero() -> None:
@@ -256,6 +271,7 @@ def test_ledger_with_estimates_and_no_price_never_shows_zero() -> None:
     row = ledger.table_rows()[0]
     assert row.prompt == "~300" and row.cost == "price unknown"
     assert ledger.table_rows()[-1].cost == "price unknown"
+    assert "~ counted locally" in ledger.report()
 
 
 def test_ledger_marks_estimated_costs() -> None:
@@ -283,3 +299,5 @@ def test_ledger_reset() -> None:
     assert ledger.turns == ()
     assert ledger.table_rows() == []
     assert ledger.summary_line() == "0 tok"
+    assert ledger.toolbar_text() == ""
+    assert ledger.report() == "No requests yet in this chat."

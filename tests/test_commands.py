@@ -23,6 +23,7 @@ from llmchat.config import PARAM_NAMES, CliFlags, FileConfig, Params, resolve_se
 from llmchat.conversation import Exchange
 from llmchat.environment import Environment
 from llmchat.errors import ConfigError, UsageError
+from llmchat.session import ChatSession
 
 OPENAI_KEY = "sk-openai-" + "a" * 26 + "K1o9"
 DEEPSEEK_KEY = "sk-deepseek-" + "b" * 26 + "D2s8"
@@ -111,9 +112,6 @@ def test_every_command_has_a_one_line_summary_and_a_usage() -> None:
 @pytest.fixture
 def state(tmp_path: Path) -> ReplState:
     """A REPL state on openai, with OpenAI and DeepSeek keys (and no others)."""
-    pytest.importorskip("llmchat.pricing")
-    from llmchat.session import ChatSession
-
     vars = {"OPENAI_API_KEY": OPENAI_KEY, "DEEPSEEK_API_KEY": DEEPSEEK_KEY}
     settings = resolve_settings(CliFlags(system="Be brief."), vars, FileConfig())
     env = Environment(
@@ -318,12 +316,6 @@ def test_toggles(state: ReplState) -> None:
         dispatch(state, "/raw sometimes")
 
 
-@pytest.mark.xfail(
-    raises=AttributeError,
-    reason="INTEGRATION: commands.usage calls UsageLedger.report(), which llmchat/pricing.py "
-    "(in progress) does not define yet; drop this mark once they agree",
-    strict=False,
-)
 def test_usage_with_no_turns_yet(state: ReplState) -> None:
     text = dispatch(state, "/usage").text
     assert isinstance(text, str) and text

@@ -5,8 +5,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 
-import pytest
-
 from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, Usage
 from llmchat.thinking import ThinkSplitter, split_think_tags
 
@@ -65,13 +63,10 @@ def test_newlines_after_close_tag_are_dropped() -> None:
     assert run(["<think>abc</think>\n\nanswer"]) == ("abc", "answer")
 
 
-@pytest.mark.xfail(
-    reason="BUG: thinking.py _drain_thinking strips newlines after </think> only when they "
-    "arrive in the same chunk; split right after </think> the answer starts with '\\n\\n'",
-    strict=True,
-)
 def test_newlines_after_close_tag_are_dropped_however_chunked() -> None:
     assert_all_splits("<think>abc</think>\n\nanswer", ("abc", "answer"))
+    assert run(["<think>abc</think>", "\n", "\n", "answer\n\nmore"]) == ("abc", "answer\n\nmore")
+    assert run(["<think>abc</think>", "\n\n"]) == ("abc", "")
 
 
 def test_no_think_tag_is_all_text_exactly() -> None:

@@ -19,10 +19,16 @@ class ThinkSplitter:
     """A small state machine fed content deltas; tags may be split across chunks."""
 
     def __init__(self) -> None:
-        self._state = "start"  # start -> thinking -> answer
+        self._state = "start"  # start -> thinking -> after_think -> answer
         self._pending = ""
 
     def feed(self, text: str) -> list[ChatEvent]:
+        if self._state == "after_think":
+            # The blank lines between "</think>" and the answer may come in later chunks.
+            text = text.lstrip("\n")
+            if not text:
+                return []
+            self._state = "answer"
         if self._state == "answer":
             return [TextDelta(text)] if text else []
         self._pending += text
@@ -46,7 +52,7 @@ class ThinkSplitter:
             thought = self._pending[:end]
             rest = self._pending[end + len(CLOSE_TAG) :].lstrip("\n")
             self._pending = ""
-            self._state = "answer"
+            self._state = "answer" if rest else "after_think"
             events: list[ChatEvent] = []
             if thought:
                 events.append(ReasoningDelta(thought))

@@ -163,6 +163,60 @@ def models_command(
     print_models(Environment.from_process(), provider, offline=offline)
 
 
+chats_app = typer.Typer(
+    help="Saved chats: list, search, show, export, delete.", no_args_is_help=False
+)
+app.add_typer(chats_app, name="chats")
+
+
+@chats_app.callback(invoke_without_command=True)
+def chats_list(ctx: typer.Context) -> None:
+    """List saved chats, newest first (`llmchat chats` alone)."""
+    if ctx.invoked_subcommand is None:
+        from llmchat.chat_commands import list_chats
+
+        list_chats(Environment.from_process())
+
+
+@chats_app.command("search")
+def chats_search(text: Annotated[str, typer.Argument(help="Text to look for.")]) -> None:
+    """Find saved chats whose messages or title contain TEXT (any case)."""
+    from llmchat.chat_commands import search_chats
+
+    search_chats(Environment.from_process(), text)
+
+
+@chats_app.command("show")
+def chats_show(
+    chat_id: Annotated[str, typer.Argument(metavar="ID", help="Chat ID (a prefix will do).")],
+) -> None:
+    """Print a saved chat as Markdown."""
+    from llmchat.chat_commands import export_chat
+
+    export_chat(Environment.from_process(), chat_id, "md")
+
+
+@chats_app.command("export")
+def chats_export(
+    chat_id: Annotated[str, typer.Argument(metavar="ID", help="Chat ID (a prefix will do).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md or json.")] = "md",
+) -> None:
+    """Export a saved chat: Markdown to read, or JSON messages ready to replay."""
+    from llmchat.chat_commands import export_chat
+
+    export_chat(Environment.from_process(), chat_id, fmt)
+
+
+@chats_app.command("delete")
+def chats_delete(
+    chat_id: Annotated[str, typer.Argument(metavar="ID", help="Chat ID (a prefix will do).")],
+) -> None:
+    """Delete a saved chat."""
+    from llmchat.chat_commands import delete_chat
+
+    delete_chat(Environment.from_process(), chat_id)
+
+
 def print_error(err: LLMChatError, stream: Any = None) -> None:
     stream = stream or sys.stderr
     text = f"llmchat: error: {err.one_line()}"

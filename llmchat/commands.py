@@ -327,6 +327,23 @@ def usage(state: ReplState, arg: str) -> Reply:
     return Reply(state.session.ledger.report())
 
 
+@command("tokens", usage="/tokens")
+def tokens(state: ReplState, arg: str) -> Reply:
+    """The conversation's size against the model's context window (~ marks an estimate)."""
+    from llmchat.context import context_text
+
+    session = state.session
+    size, exact = session.context_size()
+    return Reply(f"context: {context_text(size, session.context_window, exact=exact)}")
+
+
+@command("compact", usage="/compact")
+def compact(state: ReplState, arg: str) -> Reply:
+    """Replace the conversation with the model's own summary of it, to save tokens."""
+    before, after = state.session.compact()
+    return Reply(f"compacted: ~{before:,} → ~{after:,} tokens")
+
+
 def _toggle(arg: str, current: bool) -> bool:
     word = arg.strip().lower()
     if not word:

@@ -105,6 +105,8 @@ class CliFlags:
     temperature: float | None = None
     top_p: float | None = None
     max_tokens: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
     stream: bool | None = None
     show_reasoning: bool | None = None
     timeout: float | None = None

@@ -127,9 +127,11 @@ class Repl:
     def _warm_up(self) -> None:
         if not self._warmed:
             self._warmed = True
+            from llmchat import tokens
             from llmchat.session import warm_up
 
             warm_up()
+            tokens.warm_up(self.session.model)
 
     # --- the loop ---------------------------------------------------------------
 
@@ -167,6 +169,9 @@ class Repl:
             reply = commands.dispatch(self.state, line)
         except LLMChatError as err:
             self.say(err.one_line(), error=True)
+            return None
+        except KeyboardInterrupt:
+            self.say("[interrupted]", dim=True)
             return None
         self.say(reply.text, dim=not reply.error, error=reply.error)
         if reply.copy is not None:

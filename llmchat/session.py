@@ -41,6 +41,13 @@ class Recorder(Protocol):
     def record_undo(self, session: ChatSession) -> None: ...
 
 
+COMPACT_REQUEST = (
+    "Summarise our conversation so far so that we can continue it from the summary alone: "
+    "keep every fact, decision, name, number and piece of code that matters, drop the rest. "
+    "Write it in the language we have been using."
+)
+
+
 def warm_up() -> threading.Thread:
     """Import the SDK in the background so the first request doesn't pay for it."""
 
@@ -205,6 +212,13 @@ class ChatSession:
         info = self.provider.model_info(self.model)
         return info.context if info else None
 
+    def context_size(self) -> tuple[int, bool]:
+        """Tokens the next request would carry before the new question, and whether exact."""
+        from llmchat.tokens import counter_for
+
+        counter = counter_for(self.model)
+        return counter.count_messages(self.conversation.messages()), counter.exact
+
     # --- asking ----------------------------------------------------------------
 
     def start_turn(self, question: str) -> Turn:
@@ -215,19 +229,14 @@ class ChatSession:
         from llmchat.tokens import counter_for
 
         messages = self.conversation.messages(pending_user=question)
-        notes: list[str] = []
         fit = fit_messages(
             messages,
             window=self.context_window,
-            reply_budget=self.params.max_tokens or 0,
+            reply_budget=self.params.max_tokens,
             counter=counter_for(self.model),
         )
-        if fit.dropped_turns:
-            plural = "s" if fit.dropped_turns != 1 else ""
-            notes.append(
-                f"left out the {fit.dropped_turns} oldest turn{plural} to fit "
-                f"{self.model}'s {fit.window:,}-token window"
-            )
+        notice = fit.notice()
+        notes = [notice] if notice else []
         if self.recorder is not None:
             self.recorder.record_user(self, question)
         return Turn(self, question, self.provider, self.model, fit.messages, notes)
@@ -257,20 +266,60 @@ class ChatSession:
 
     def _account(self, turn: Turn) -> None:
         from llmchat.pricing import format_cost_text, price_for
-        from llmchat.tokens import counter_for
+        from llmchat.tokens import counter_for, estimate_usage
 
         usage = turn.usage
         if usage is None:
             counter = counter_for(turn.model)
-            usage = Usage(
-                prompt_tokens=counter.count_messages(turn.messages),
-                completion_tokens=counter.count(turn.answer) + counter.count(turn.reasoning),
-                estimated=True,
-            )
+            usage = estimate_usage(counter, turn.messages, turn.answer, turn.reasoning)
         price = price_for(turn.provider, turn.model, self.settings.prices)
         record = self.ledger.add(turn.provider.name, turn.model, usage, price)
         self.last_usage = usage
         self.last_cost_text = format_cost_text(record)
+        self.last_cost = record.cost
+
+    def compact(self) -> tuple[int, int]:
+        """Replace the conversation with the model's summary of it; tokens before and after.
+
+        The summary becomes one exchange (a request for it, and the summary), so the
+        messages still alternate user/assistant as every provider expects.
+        """
+        from llmchat.client import ChatRequest
+        from llmchat.tokens import counter_for, estimate_usage
+
+        if not self.conversation.exchanges:
+            raise UsageError("nothing to compact yet")
+        before, _ = self.context_size()
+        messages = self.conversation.messages(pending_user=COMPACT_REQUEST)
+        request = ChatRequest(model=self.model, messages=messages, params=self.params, stream=False)
+        summary = ""
+        usage: Usage | None = None
+        for event in self.client_for(self.provider).events(request):
+            if isinstance(event, TextDelta):
+                summary += event.text
+            elif isinstance(event, Usage):
+                usage = event
+        if not summary.strip():
+            raise UsageError("the model returned an empty summary; nothing changed")
+        if usage is None:
+            usage = estimate_usage(counter_for(self.model), messages, summary)
+        from llmchat.pricing import price_for
+
+        self.ledger.add(
+            self.provider.name,
+            self.model,
+            usage,
+            price_for(self.provider, self.model, self.settings.prices),
+        )
+        self.clear()
+        exchange = Exchange(user=COMPACT_REQUEST, assistant=summary.strip(), model=self.model)
+        if self.recorder is not None:
+            self.recorder.record_user(self, exchange.user)
+        self.conversation.add(exchange)
+        if self.recorder is not None:
+            self.recorder.record_reply(self, exchange, None)
+        after, _ = self.context_size()
+        return before, after
 
     # --- conversation commands ---------------------------------------------------
 

@@ -1,0 +1,296 @@
+"""The REPL as a person uses it: the installed `llmchat` in a real pseudo-terminal (pexpect),
+typing, pressing Tab and Ctrl+C, against the loopback fake server.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+from conftest import TEST_KEY, TEST_KEY_2, Sandbox
+from fakeserver import FakeOpenAI
+
+PROMPT = "›"
+
+
+class Chat:
+    """A running `llmchat` REPL in a pty."""
+
+    def __init__(self, child: pexpect.spawn) -> None:
+        self.child = child
+
+    def wait_prompt(self, timeout: float = 15) -> None:
+        self.child.expect_exact(PROMPT, timeout=timeout)
+
+    def send(self, line: str) -> None:
+        self.child.send(line + "\r")
+
+    def expect(self, text: str, timeout: float = 15) -> None:
+        self.child.expect_exact(text, timeout=timeout)
+
+    def ask(self, line: str, expect: str) -> None:
+        self.send(line)
+        self.expect(expect)
+        self.wait_prompt()
+
+
+StartChat = Callable[..., Chat]
+
+
+@pytest.fixture
+def start_chat(llmchat_bin: Path, sandbox: Sandbox) -> Iterator[StartChat]:
+    children: list[pexpect.spawn] = []
+
+    def start(
+        *args: str, env: dict[str, str] | None = None, rows: int = 24, cols: int = 80
+    ) -> Chat:
+        full_env = {
+            **sandbox.env,
+            "TERM": "xterm-256color",
+            "PROMPT_TOOLKIT_NO_CPR": "1",
+            **(env or {}),
+        }
+        child = pexpect.spawn(
+            str(llmchat_bin),
+            list(args),
+            env=full_env,
+            cwd=str(sandbox.cwd),
+            dimensions=(rows, cols),
+            encoding="utf-8",
+            timeout=15,
+        )
+        children.append(child)
+        chat = Chat(child)
+        chat.wait_prompt()
+        return chat
+
+    yield start
+    for child in children:
+        if child.isalive():
+            child.kill(signal.SIGKILL)
+        child.close()
+
+
+def _env(server: FakeOpenAI, **extra: str) -> dict[str, str]:
+    return {"OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": server.base_url, **extra}
+
+
+def test_two_turns_carry_the_conversation(start_chat: StartChat, fake_server: FakeOpenAI) -> None:
+    chat = start_chat(env=_env(fake_server))
+    chat.ask("first question", "echo: first question")
+    chat.ask("second question", "echo: second question")
+    assert fake_server.last.messages == [
+        {"role": "user", "content": "first question"},
+        {"role": "assistant", "content": "echo: first question"},
+        {"role": "user", "content": "second question"},
+    ]
+    chat.send("/exit")
+    chat.child.expect(pexpect.EOF)
+    chat.child.close()
+    assert chat.child.exitstatus == 0
+
+
+def test_model_switch_moves_to_the_other_provider_and_key(
+    start_chat: StartChat, fake_server: FakeOpenAI, second_server: FakeOpenAI
+) -> None:
+    chat = start_chat(
+        env=_env(fake_server, DEEPSEEK_API_KEY=TEST_KEY_2, DEEPSEEK_BASE_URL=second_server.base_url)
+    )
+    chat.ask("hello", "echo: hello")
+    chat.send("/model deepseek-reasoner")
+    chat.expect("DeepSeek")
+    chat.wait_prompt()
+    chat.ask("and now?", "echo: and now?")
+    assert len(fake_server.chat_requests()) == 1
+    sent = second_server.last
+    assert sent.model == "deepseek-reasoner"
+    assert sent.headers["authorization"] == f"Bearer {TEST_KEY_2}"
+    # The conversation travels with the user; the OpenAI key does not.
+    assert sent.messages[-1] == {"role": "user", "content": "and now?"}
+    assert TEST_KEY not in str(sent.headers)
+
+
+def test_clear_forgets_the_history(start_chat: StartChat, fake_server: FakeOpenAI) -> None:
+    chat = start_chat("-s", "be brief", env=_env(fake_server))
+    chat.ask("one", "echo: one")
+    chat.ask("/clear", "cleared")
+    chat.ask("two", "echo: two")
+    assert fake_server.last.messages == [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": "two"},
+    ]
+
+
+def test_usage_shows_what_the_server_reported(
+    start_chat: StartChat, fake_server: FakeOpenAI
+) -> None:
+    fake_server.reply(
+        text="counted",
+        usage={
+            "prompt_tokens": 1234,
+            "completion_tokens": 567,
+            "total_tokens": 1801,
+            "prompt_tokens_details": {"cached_tokens": 1000},
+        },
+    )
+    chat = start_chat("-m", "gpt-4o", env=_env(fake_server))
+    chat.ask("count me", "counted")
+    chat.send("/usage")
+    chat.expect("1,234")
+    chat.expect("567")
+    chat.wait_prompt()
+
+
+def test_ctrl_c_mid_reply_keeps_what_arrived(
+    start_chat: StartChat, fake_server: FakeOpenAI
+) -> None:
+    fake_server.reply(text="tick " * 200, chunk_size=5, chunk_delay=0.05)
+    chat = start_chat(env=_env(fake_server))
+    chat.send("count slowly")
+    chat.expect("tick tick")
+    chat.child.sendintr()
+    chat.expect("interrupted")
+    chat.wait_prompt()
+    chat.ask("next", "echo: next")
+    messages = fake_server.last.messages
+    assert messages[0] == {"role": "user", "content": "count slowly"}
+    assert messages[1]["role"] == "assistant"
+    assert messages[1]["content"].startswith("tick tick")
+    assert len(messages[1]["content"]) < len("tick " * 200)
+    assert messages[2] == {"role": "user", "content": "next"}
+
+
+def test_ctrl_c_at_the_prompt_never_quits(start_chat: StartChat, fake_server: FakeOpenAI) -> None:
+    chat = start_chat(env=_env(fake_server))
+    chat.child.send("half typed")
+    chat.child.sendintr()
+    chat.wait_prompt()
+    chat.child.sendintr()
+    chat.wait_prompt()
+    chat.ask("still here", "echo: still here")
+    assert fake_server.last.messages == [{"role": "user", "content": "still here"}]
+    chat.child.sendcontrol("d")
+    chat.child.expect(pexpect.EOF)
+    chat.child.close()
+    assert chat.child.exitstatus == 0
+
+
+def test_failed_turn_then_retry(start_chat: StartChat, fake_server: FakeOpenAI) -> None:
+    fake_server.reply(status=500, repeat=3, headers={"Retry-After": "0"})
+    chat = start_chat(env=_env(fake_server))
+    chat.send("fragile question")
+    chat.expect("server error")
+    chat.wait_prompt()
+    chat.ask("/retry", "echo: fragile question")
+    # No dangling half-turn: the retried request carries the question once.
+    assert fake_server.last.messages == [{"role": "user", "content": "fragile question"}]
+
+
+def test_tab_completes_commands(start_chat: StartChat, fake_server: FakeOpenAI) -> None:
+    chat = start_chat(env=_env(fake_server))
+    chat.child.send("/mo")
+    chat.child.send("\t")
+    chat.child.send(" \r")  # "/mo" + Tab must have become "/model"
+    chat.expect("(* = current)")
+    chat.wait_prompt()
+
+
+def test_unknown_command_suggests(start_chat: StartChat, fake_server: FakeOpenAI) -> None:
+    chat = start_chat(env=_env(fake_server))
+    chat.ask("/modle", "did you mean /model?")
+    assert fake_server.chat_requests() == []
+
+
+def test_multiline_input_with_escape_enter(start_chat: StartChat, fake_server: FakeOpenAI) -> None:
+    chat = start_chat(env=_env(fake_server))
+    chat.child.send("line one")
+    chat.child.send("\x1b\r")
+    chat.child.send("line two\r")
+    chat.expect("echo: line one")
+    chat.wait_prompt()
+    assert fake_server.last.messages[-1]["content"] == "line one\nline two"
+
+
+def test_bracketed_paste_arrives_whole(start_chat: StartChat, fake_server: FakeOpenAI) -> None:
+    chat = start_chat(env=_env(fake_server))
+    chat.child.send("\x1b[200~first pasted line\nsecond pasted line\x1b[201~")
+    chat.child.send("\r")
+    chat.expect("echo: first pasted line")
+    chat.wait_prompt()
+    assert fake_server.last.messages[-1]["content"] == "first pasted line\nsecond pasted line"
+
+
+def test_history_file_is_private(
+    start_chat: StartChat, fake_server: FakeOpenAI, sandbox: Sandbox
+) -> None:
+    chat = start_chat(env=_env(fake_server))
+    chat.ask("remember me", "echo: remember me")
+    history = Path(sandbox.data_dir) / "history"
+    assert history.exists()
+    assert stat.S_IMODE(history.stat().st_mode) == 0o600
+    assert "remember me" in history.read_text()
+
+
+def test_chinese_input_round_trips(start_chat: StartChat, fake_server: FakeOpenAI) -> None:
+    chat = start_chat(env=_env(fake_server))
+    chat.ask("你好，世界", "echo: 你好，世界")
+    assert fake_server.last.messages[-1]["content"] == "你好，世界"
+
+
+def test_continue_resumes_the_last_chat(
+    start_chat: StartChat, fake_server: FakeOpenAI, sandbox: Sandbox
+) -> None:
+    chat = start_chat(env=_env(fake_server))
+    for word in ("alpha", "beta", "gamma"):
+        chat.ask(word, f"echo: {word}")
+    chat.send("/exit")
+    chat.child.expect(pexpect.EOF)
+
+    again = start_chat("--continue", env=_env(fake_server))
+    again.ask("delta", "echo: delta")
+    contents = [m["content"] for m in fake_server.last.messages]
+    assert contents == [
+        "alpha",
+        "echo: alpha",
+        "beta",
+        "echo: beta",
+        "gamma",
+        "echo: gamma",
+        "delta",
+    ]
+    chats_dir = Path(sandbox.data_dir) / "chats"
+    assert stat.S_IMODE(chats_dir.stat().st_mode) == 0o700
+    for path in chats_dir.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert TEST_KEY not in path.read_text()
+
+
+def test_sigkill_mid_reply_loses_only_the_reply_in_flight(
+    start_chat: StartChat, fake_server: FakeOpenAI
+) -> None:
+    chat = start_chat(env=_env(fake_server))
+    chat.ask("kept one", "echo: kept one")
+    chat.ask("kept two", "echo: kept two")
+    fake_server.reply(text="slow " * 100, chunk_size=5, chunk_delay=0.05)
+    chat.send("in flight")
+    chat.expect("slow slow")
+    os.kill(chat.child.pid, signal.SIGKILL)
+    chat.child.expect(pexpect.EOF)
+    time.sleep(0.1)
+
+    again = start_chat("-c", env=_env(fake_server))
+    again.ask("after the crash", "echo: after the crash")
+    contents = [m["content"] for m in fake_server.last.messages]
+    assert contents == [
+        "kept one",
+        "echo: kept one",
+        "kept two",
+        "echo: kept two",
+        "after the crash",
+    ]

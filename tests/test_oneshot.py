@@ -40,7 +40,10 @@ def test_stdin_is_appended_after_the_argv_text(
     fake_server: FakeOpenAI, run_llmchat: RunLLMChat
 ) -> None:
     result = run_llmchat(
-        "-s", "You review code", "review this", input="def f():\n    pass\n",
+        "-s",
+        "You review code",
+        "review this",
+        input="def f():\n    pass\n",
         env=_openai_env(fake_server),
     )
     assert result.returncode == 0, result.stderr
@@ -65,14 +68,25 @@ def test_empty_stdin_is_a_usage_error(fake_server: FakeOpenAI, run_llmchat: RunL
 
 def test_flags_reach_the_request(fake_server: FakeOpenAI, run_llmchat: RunLLMChat) -> None:
     result = run_llmchat(
-        "-m", "gpt-4o", "--temperature", "0.2", "--top-p", "0.9", "--max-tokens", "50", "hi",
+        "-m",
+        "gpt-4o",
+        "--temperature",
+        "0.2",
+        "--top-p",
+        "0.9",
+        "--max-tokens",
+        "50",
+        "hi",
         env=_openai_env(fake_server),
     )
     assert result.returncode == 0, result.stderr
     body = fake_server.last.body
     assert body is not None
     assert (body["model"], body["temperature"], body["top_p"], body["max_tokens"]) == (
-        "gpt-4o", 0.2, 0.9, 50,
+        "gpt-4o",
+        0.2,
+        0.9,
+        50,
     )
 
 

@@ -95,8 +95,8 @@ def parse(line: str) -> tuple[str, str] | None:
     stripped = line.strip()
     if not stripped.startswith("/") or stripped.startswith("//"):
         return None
-    name, _, arg = stripped[1:].partition(" ")
-    return name.lower(), arg.strip()
+    name, *rest = stripped[1:].split(maxsplit=1)
+    return name.lower(), rest[0].strip() if rest else ""
 
 
 def unescape(line: str) -> str:
@@ -298,7 +298,7 @@ def set_(state: ReplState, arg: str) -> Reply:
             for name, value in session.params.as_dict().items()
         ]
         return Reply("\n".join(lines))
-    name, _, value = arg.partition(" ")
+    name, _, value = arg.replace("\t", " ").partition(" ")
     if not value.strip():
         raise UsageError(f"/set {name} needs a value", "usage: /set NAME VALUE")
     session.params = session.params.with_value(name.strip(), value.strip())

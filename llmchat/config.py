@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import sys
+from urllib.parse import urlparse
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -71,6 +72,8 @@ def parse_param(name: str, raw: str | float | int | None) -> float | int | None:
     if isinstance(raw, bool):
         raise UsageError(f"{name} must be a number, not {raw!r}")
     if name == "max_tokens":
+        if isinstance(raw, float) and not raw.is_integer():
+            raise UsageError(f"max_tokens must be a whole number, not {raw!r}")
         try:
             value = int(raw)
         except (TypeError, ValueError):
@@ -209,11 +212,14 @@ class ProviderRegistry:
         spec = spec.strip()
         if not spec:
             raise UsageError("empty model name")
+        if provider_explicit or spec in current.model_names():
+            return ModelChoice(current, spec)
         head, sep, rest = spec.partition("/")
         if sep and rest and self.find(head) is not None and head == head.lower():
             provider = self.get(head)
             return ModelChoice(provider, rest, switched_provider=provider.name != current.name)
-        if provider_explicit or spec in current.model_names() or not current.models:
+        if not current.models:
+            # A provider whose model list we don't know may serve anything.
             return ModelChoice(current, spec)
         for provider in self.providers:
             serves = provider.name != current.name and spec in provider.model_names()
@@ -416,7 +422,7 @@ def _models_from_table(
 def build_registry(vars: Mapping[str, str], file_config: FileConfig) -> ProviderRegistry:
     """Presets adjusted by config and `<PREFIX>_BASE_URL`/`<PREFIX>_MODEL`, plus custom ones."""
     providers: list[Provider] = []
-    tables = dict(file_config.providers)
+    tables = {name.lower(): table for name, table in file_config.providers.items()}
     for preset in PRESETS:
         table = tables.pop(preset.name, {})
         providers.append(_apply_overrides(preset, table, vars))
@@ -433,7 +439,7 @@ def build_registry(vars: Mapping[str, str], file_config: FileConfig) -> Provider
             name=name.lower(),
             label=table.get("label") or name,
             base_url=base_url,
-            key_env=table.get("api_key_env") or None,
+            key_env=table.get("api_key_env") or _default_key_env(name, vars),
             env_prefix=env_prefix_for(name),
             default_model=default_model,
             models=models,
@@ -441,6 +447,13 @@ def build_registry(vars: Mapping[str, str], file_config: FileConfig) -> Provider
         )
         providers.append(_apply_overrides(custom, {}, vars))
     return ProviderRegistry(providers=tuple(providers), vars=vars)
+
+
+def _default_key_env(name: str, vars: Mapping[str, str]) -> str | None:
+    """A custom provider without `api_key_env` uses `<PREFIX>_API_KEY` if that is set,
+    and no key at all otherwise (a local server)."""
+    candidate = f"{env_prefix_for(name)}_API_KEY"
+    return candidate if vars.get(candidate, "").strip() else None
 
 
 def _apply_overrides(
@@ -454,13 +467,17 @@ def _apply_overrides(
     base_url = vars.get(f"{prefix}_BASE_URL", "").strip() or base_url
     default_model = vars.get(f"{prefix}_MODEL", "").strip() or default_model
     if provider.name == "ollama" and vars.get("OLLAMA_HOST") and not vars.get("OLLAMA_BASE_URL"):
-        host = vars["OLLAMA_HOST"].strip()
+        host = vars["OLLAMA_HOST"].strip().rstrip("/")
         if not host.startswith(("http://", "https://")):
             host = "http://" + host
-        base_url = host.rstrip("/") + "/v1"
+        if urlparse(host).port is None:
+            host += ":11434"  # Ollama's own default when OLLAMA_HOST names no port
+        base_url = host + "/v1"
     _check_url(base_url, provider.name)
+    custom_url = provider.builtin and base_url.rstrip("/") != provider.base_url.rstrip("/")
     return replace(
         provider,
+        custom_url=custom_url,
         base_url=base_url.rstrip("/"),
         default_model=default_model,
         key_env=key_env,
@@ -514,16 +531,20 @@ def resolve_settings(flags: CliFlags, vars: Mapping[str, str], file_config: File
     provider_explicit = bool(flags.provider)
     model_spec = flags.model
     if model_spec is None and not provider_explicit:
-        model_spec = (
-            vars.get("LLMCHAT_MODEL", "").strip()
-            or vars.get("MODEL_NAME", "").strip()
-            or file_config.model
-        )
+        env_model = vars.get("LLMCHAT_MODEL", "").strip() or vars.get("MODEL_NAME", "").strip()
+        model_spec = env_model or file_config.model
+        if not env_model and vars.get("LLMCHAT_PROVIDER", "").strip():
+            # A provider chosen in the environment outranks a model from config.toml.
+            provider_explicit = True
     if model_spec and "/" in model_spec and not preferred:
         head = model_spec.split("/", 1)[0]
         if registry.find(head) is not None and head == head.lower():
             preferred = head
     provider = registry.default_provider(preferred)
+    if flags.model is None and provider.custom_url:
+        # The tutorial .env (OPENAI_BASE_URL + MODEL_NAME) means "that model, on that
+        # server": a default model never moves the user off a URL they chose.
+        provider_explicit = True
     if flags.base_url:
         provider = replace(provider, base_url=flags.base_url.rstrip("/"))
 

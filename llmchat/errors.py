@@ -88,9 +88,10 @@ def mask_key(key: str | None) -> str:
     """A key shown as `sk-…9f2c`: enough to tell keys apart, useless to anyone who sees it."""
     if not key:
         return "(not set)"
-    if len(key) <= 8:
+    if len(key) < 12:
         return "…" + key[-2:]
-    prefix = key[:3] if key[:3].isascii() else ""
+    # Only a prefix every such key shares is safe to show; anything else is secret.
+    prefix = key[:3] if key.startswith(("sk-", "hf_")) else ""
     return f"{prefix}…{key[-4:]}"
 
 

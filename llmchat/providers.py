@@ -49,6 +49,7 @@ class Provider:
     is_openai: bool = False
     local: bool = False
     builtin: bool = True
+    custom_url: bool = False
     extra_key_envs: tuple[str, ...] = field(default=())
 
     @property
@@ -227,7 +228,7 @@ PRESETS: tuple[Provider, ...] = (
         base_url="http://localhost:8000/v1",
         key_env=None,
         env_prefix="VLLM",
-        default_model="default",
+        default_model="",  # vLLM serves exactly the model it was started with: VLLM_MODEL
         local=True,
         models=(),
     ),

@@ -250,11 +250,6 @@ def test_a_local_provider_takes_its_model_from_prefix_model() -> None:
     assert (s.provider.name, s.model) == ("vllm", "Qwen/Qwen2.5-7B-Instruct")
 
 
-@pytest.mark.xfail(
-    reason="BUG: the vllm preset's default_model is 'default', a name vLLM answers with 404; "
-    "the 'no model chosen … set VLLM_MODEL' ConfigError in resolve_settings is unreachable",
-    strict=True,
-)
 def test_vllm_with_no_model_asks_for_one() -> None:
     with pytest.raises(ConfigError) as info:
         resolve({}, flags=CliFlags(provider="vllm"))
@@ -359,11 +354,6 @@ def test_ollama_host_and_ollama_base_url() -> None:
     assert registry.get("ollama").base_url == "http://other:1/v1"
 
 
-@pytest.mark.xfail(
-    reason="BUG: OLLAMA_HOST without a port (e.g. 0.0.0.0, Ollama's own usual value) "
-    "gives http://0.0.0.0/v1 on port 80; Ollama's default port 11434 should be added",
-    strict=True,
-)
 def test_ollama_host_without_a_port_uses_ollamas_port() -> None:
     registry = build_registry({"OLLAMA_HOST": "0.0.0.0"}, FileConfig())
     assert registry.get("ollama").base_url == "http://0.0.0.0:11434/v1"
@@ -534,11 +524,6 @@ def test_config_can_restrict_a_presets_model_list_keeping_known_windows() -> Non
     assert deepseek.model_info("deepseek-v9").context is None  # type: ignore[union-attr]
 
 
-@pytest.mark.xfail(
-    reason="BUG: [providers.DeepSeek] (any capitalisation) is not matched to the deepseek "
-    "preset; it becomes a second provider named 'deepseek' that find() never returns",
-    strict=True,
-)
 def test_a_preset_table_is_matched_whatever_its_case() -> None:
     config = parse_file_config({"providers": {"DeepSeek": {"base_url": "https://px.example/v1"}}})
     registry = build_registry({}, config)
@@ -623,11 +608,6 @@ OPENROUTER_CONFIG = parse_file_config(
 )
 
 
-@pytest.mark.xfail(
-    reason="BUG: resolve_model splits 'openai/gpt-4o' into provider/model before checking "
-    "that the explicit -p provider (an OpenRouter-style proxy) lists that exact name",
-    strict=True,
-)
 def test_an_explicit_provider_keeps_its_own_vendor_slash_model_names() -> None:
     env = {"OPENAI_API_KEY": OPENAI_KEY, "OPENROUTER_API_KEY": "sk-or-v1-12345678"}
     s = resolve(env, CliFlags(provider="openrouter", model="openai/gpt-4o"), OPENROUTER_CONFIG)
@@ -635,11 +615,6 @@ def test_an_explicit_provider_keeps_its_own_vendor_slash_model_names() -> None:
     assert s.registry.require_key(s.provider) == "sk-or-v1-12345678"
 
 
-@pytest.mark.xfail(
-    reason="BUG: a model the current provider lists by its exact name ('deepseek/deepseek-r1' "
-    "on OpenRouter) is still read as provider/model and moves to another provider",
-    strict=True,
-)
 def test_a_listed_vendor_slash_model_stays_on_the_current_provider() -> None:
     registry = build_registry(
         {"DEEPSEEK_API_KEY": DEEPSEEK_KEY, "OPENROUTER_API_KEY": "sk-or-v1-12345678"},
@@ -649,11 +624,6 @@ def test_a_listed_vendor_slash_model_stays_on_the_current_provider() -> None:
     assert (choice.provider.name, choice.model) == ("openrouter", "deepseek/deepseek-r1")
 
 
-@pytest.mark.xfail(
-    reason="BUG: LLMCHAT_PROVIDER (environment) is overridden by `model` from config.toml "
-    "(a lower layer) when another keyed provider serves that model",
-    strict=True,
-)
 def test_env_provider_is_not_overridden_by_a_config_model() -> None:
     env = {
         "OPENAI_API_KEY": OPENAI_KEY,
@@ -767,11 +737,6 @@ def test_bad_params_are_usage_errors(name: str, raw: object) -> None:
     assert info.value.exit_code == 2
 
 
-@pytest.mark.xfail(
-    reason="BUG: parse_param('max_tokens', 1.5) truncates to 1 (int(1.5)); a non-whole "
-    "number from config.toml (max_tokens = 1.5) should be rejected like the string '1.5'",
-    strict=True,
-)
 def test_max_tokens_rejects_a_fractional_number() -> None:
     with pytest.raises(UsageError):
         parse_param("max_tokens", 1.5)

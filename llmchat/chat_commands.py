@@ -12,7 +12,7 @@ def list_chats(env: Environment) -> None:
     if not summaries:
         env.stderr.write("no saved chats yet\n")
         return
-    env.stdout.write(chat_table(summaries) + "\n")
+    env.stdout.write(chat_table(summaries, env.width() if env.stdout_isatty else None) + "\n")
 
 
 def search_chats(env: Environment, text: str) -> None:

@@ -212,17 +212,27 @@ def summary_rows(summaries: list[ChatSummary]) -> list[list[str]]:
                 str(chat.turns),
                 f"{chat.tokens:,}",
                 _money(chat.cost) or "-",
-                f"{chat.provider or '?'}/{chat.model or '?'}",
+                chat.model or "?",
                 chat.title,
             ]
         )
     return rows
 
 
-def chat_table(summaries: list[ChatSummary]) -> str:
+def chat_table(summaries: list[ChatSummary], width: int | None = None) -> str:
+    """The chat list as aligned columns; titles are cut to fit `width` (a terminal's)."""
     from llmchat.catalog import columns
 
-    return "\n".join(columns(summary_rows(summaries)))
+    rows = summary_rows(summaries)
+    if width is not None:
+        from rich.cells import cell_len, set_cell_size
+
+        fixed = columns([row[:-1] for row in rows])
+        room = max(12, width - max(cell_len(line) for line in fixed) - 3)
+        for row in rows[1:]:
+            if cell_len(row[-1]) > room:
+                row[-1] = set_cell_size(row[-1], room - 1).rstrip() + "…"
+    return "\n".join(columns(rows))
 
 
 def last_exchange_text(loaded: LoadedChat) -> str:

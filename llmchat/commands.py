@@ -8,6 +8,7 @@ completion both read the same registry, so they can never disagree.
 from __future__ import annotations
 
 import difflib
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -168,8 +169,13 @@ def help_(state: ReplState, arg: str) -> Reply:
         cmd = lookup(arg.lstrip("/"))
         aliases = f"  (also /{', /'.join(cmd.aliases)})" if cmd.aliases else ""
         return Reply(f"{cmd.usage}{aliases}\n{cmd.details}")
-    width = max(len(cmd.usage) for cmd in REGISTRY.values())
-    lines = [f"{cmd.usage.ljust(width)}  {cmd.summary}" for cmd in REGISTRY.values()]
+    column = max(len(cmd.usage) for cmd in REGISTRY.values()) + 2
+    room = max(20, state.env.width() - column - 1)
+    lines = []
+    for cmd in REGISTRY.values():
+        wrapped = textwrap.wrap(cmd.summary, room) or [""]
+        lines.append(cmd.usage.ljust(column) + wrapped[0])
+        lines.extend(" " * column + more for more in wrapped[1:])
     lines.append("")
     lines.append("Alt+Enter: newline · Ctrl+C: stop a reply · Ctrl+D: quit · //text sends '/text'")
     return Reply("\n".join(lines))
@@ -199,7 +205,18 @@ def model(state: ReplState, arg: str) -> Reply:
     choice = session.use_model(arg)
     if choice.provider.name != before.name:
         return Reply(f"model: {choice.model} — switched provider to {choice.provider.label}")
-    return Reply(f"model: {choice.model}")
+    text = f"model: {choice.model}"
+    if choice.model not in session.provider.model_names():
+        elsewhere = [
+            p for p in session.registry.providers if choice.model in p.model_names() and p.needs_key
+        ]
+        if elsewhere:
+            owner = elsewhere[0]
+            text += (
+                f" (on {session.provider.label}; it is a {owner.label} model: set "
+                f"{owner.key_env} to use it there)"
+            )
+    return Reply(text)
 
 
 @command("provider", usage="/provider NAME", complete=_provider_names)
@@ -399,7 +416,8 @@ def chats(state: ReplState, arg: str) -> Reply:
     summaries = store.list_chats()[:20]
     if not summaries:
         return Reply("no saved chats yet")
-    return Reply(chat_table(summaries) + "\n/load ID continues one (a prefix of the ID will do)")
+    table = chat_table(summaries, state.env.width())
+    return Reply(table + "\n/load ID continues one (a prefix of the ID will do)")
 
 
 @command("load", usage="/load ID", aliases=("resume",))

@@ -9,11 +9,11 @@ from __future__ import annotations
 import difflib
 import re
 import sys
-from urllib.parse import urlparse
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from llmchat.errors import ConfigError, UsageError
 from llmchat.providers import PRESETS, ModelInfo, Price, Provider

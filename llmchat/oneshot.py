@@ -7,11 +7,15 @@ Exit codes: 0 answered, 1 the API failed (or the reply came back incomplete),
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from llmchat.chats import StartOptions
 from llmchat.config import CliFlags
 from llmchat.environment import Environment
 from llmchat.errors import EXIT_API, EXIT_INTERRUPTED, EXIT_OK, LLMChatError, UsageError
+
+if TYPE_CHECKING:
+    from llmchat.session import ChatSession
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,24 @@ def note(env: Environment, text: str) -> None:
     env.stderr.flush()
 
 
+def usage_line(session: ChatSession) -> str:
+    """`--usage`: every count the server gave (or our estimate, marked ~) and the cost."""
+    from llmchat.pricing import format_cost_text, format_tokens
+
+    if not session.ledger.turns:
+        return "usage: nothing was counted"
+    record = session.ledger.turns[-1]
+    usage, approx = record.usage, record.usage.estimated
+    prompt = f"prompt {format_tokens(usage.prompt_tokens, approx=approx)}"
+    if usage.cached_tokens:
+        prompt += f" ({usage.cached_tokens:,} cached)"
+    completion = f"completion {format_tokens(usage.completion_tokens, approx=approx)}"
+    if usage.reasoning_tokens:
+        completion += f" ({usage.reasoning_tokens:,} reasoning)"
+    where = f"{record.provider}/{record.model}"
+    return f"usage: {prompt} · {completion} · {format_cost_text(record)} · {where}"
+
+
 def run_one_shot(
     env: Environment, flags: CliFlags, start: StartOptions, question: str, options: OneShotOptions
 ) -> int:
@@ -73,5 +95,5 @@ def run_one_shot(
     for warning in turn.warnings:
         note(env, "warning: " + warning)
     if options.show_usage:
-        note(env, session.ledger.summary_line())
+        note(env, usage_line(session))
     return EXIT_API if turn.incomplete else EXIT_OK

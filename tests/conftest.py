@@ -206,3 +206,7 @@ def run_llmchat(llmchat_bin: Path, sandbox: Sandbox) -> RunLLMChat:
         )
 
     return run
+
+
+# The pty REPL driver's fixture (imported last: pty_chat imports Sandbox from here).
+from pty_chat import start_chat  # noqa: E402, F401

@@ -227,8 +227,16 @@ def chat_table(summaries: list[ChatSummary], width: int | None = None) -> str:
     if width is not None:
         from rich.cells import cell_len, set_cell_size
 
-        fixed = columns([row[:-1] for row in rows])
-        room = max(12, width - max(cell_len(line) for line in fixed) - 3)
+        def room_for_title(table: list[list[str]]) -> int:
+            fixed = columns([row[:-1] for row in table])
+            return width - max(cell_len(line) for line in fixed) - 3
+
+        # On a narrow terminal the title matters more than the tokens and the cost.
+        for header in ("TOKENS", "COST"):
+            if room_for_title(rows) < 24 and header in rows[0]:
+                drop = rows[0].index(header)
+                rows = [row[:drop] + row[drop + 1 :] for row in rows]
+        room = max(12, room_for_title(rows))
         for row in rows[1:]:
             if cell_len(row[-1]) > room:
                 row[-1] = set_cell_size(row[-1], room - 1).rstrip() + "…"

@@ -4,6 +4,7 @@ typing, pressing Tab and Ctrl+C, against the loopback fake server.
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import stat
@@ -233,3 +234,60 @@ def test_sigkill_mid_reply_loses_only_the_reply_in_flight(
         "echo: kept two",
         "after the crash",
     ]
+
+
+def test_edit_composes_in_the_editor(start_chat: StartChat, fake_server: FakeOpenAI) -> None:
+    editor = 'sh -c \'printf "composed in the editor" > "$1"\' editor'
+    chat = start_chat(env=_env(fake_server, EDITOR=editor, VISUAL=""))
+    chat.send("/edit")
+    chat.expect("composed in the editor")  # back at the prompt, ready to send
+    chat.send("")
+    chat.expect("echo: composed in the editor")
+    chat.wait_prompt()
+
+
+def test_copy_sends_osc52(start_chat: StartChat, fake_server: FakeOpenAI) -> None:
+    fake_server.reply(text="copy me 复制")
+    chat = start_chat(env=_env(fake_server))
+    chat.ask("hi", "copy me")
+    chat.send("/copy")
+    payload = base64.b64encode("copy me 复制".encode()).decode()
+    chat.expect(f"\x1b]52;c;{payload}\x07")
+    chat.wait_prompt()
+
+
+def test_set_system_undo_and_bad_arguments(start_chat: StartChat, fake_server: FakeOpenAI) -> None:
+    chat = start_chat(env=_env(fake_server))
+    chat.ask("/set temperature 0.25", "temperature = 0.25")
+    chat.ask("/set temperature hot", "temperature must be a number")
+    chat.ask("/set", "0.25")
+    chat.ask("/system You answer in French", "system prompt set")
+    chat.ask("one", "echo: one")
+    chat.ask("two", "echo: two")
+    chat.ask("/undo", "dropped: two")
+    chat.ask("three", "echo: three")
+    body = fake_server.last.body
+    assert body is not None and body["temperature"] == 0.25
+    assert [m["content"] for m in fake_server.last.messages] == [
+        "You answer in French",
+        "one",
+        "echo: one",
+        "three",
+    ]
+
+
+def test_provider_switch_and_listing(
+    start_chat: StartChat, fake_server: FakeOpenAI, second_server: FakeOpenAI
+) -> None:
+    chat = start_chat(
+        env=_env(fake_server, DEEPSEEK_API_KEY=TEST_KEY_2, DEEPSEEK_BASE_URL=second_server.base_url)
+    )
+    chat.send("/providers")
+    chat.expect("DEEPSEEK_API_KEY sk-…" + TEST_KEY_2[-4:])
+    chat.wait_prompt()
+    chat.ask("/provider qwen", "no API key for Qwen")
+    chat.ask("/provider deepsek", "did you mean 'deepseek'?")
+    chat.ask("/provider deepseek", "deepseek-chat")
+    chat.ask("hello", "echo: hello")
+    assert second_server.last.model == "deepseek-chat"
+    assert fake_server.chat_requests() == []

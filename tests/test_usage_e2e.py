@@ -116,7 +116,8 @@ def test_old_turns_are_left_out_to_fit_the_window(
         "context = 400\n"
     )
     long_text = "word " * 60  # ~60+ tokens per message
-    result = run_llmchat("-p", "tiny", "-s", "SYSTEM PROMPT", "--max-tokens", "100", long_text + "1")
+    first = long_text + "1"
+    result = run_llmchat("-p", "tiny", "-s", "SYSTEM PROMPT", "--max-tokens", "100", first)
     assert result.returncode == 0, result.stderr
     for n in range(2, 6):
         result = run_llmchat("-c", "--max-tokens", "100", long_text + str(n))

@@ -1,0 +1,81 @@
+"""REPL pieces without a terminal: completion and the toolbar, typed into a real
+PromptSession through prompt_toolkit's pipe input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from conftest import TEST_KEY, TEST_KEY_2
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from llmchat.commands import ReplState
+from llmchat.config import CliFlags, FileConfig, resolve_settings
+from llmchat.environment import Environment
+from llmchat.events import Usage
+from llmchat.repl import Repl, SlashCompleter
+from llmchat.session import ChatSession
+
+
+@pytest.fixture
+def state(tmp_path: object) -> ReplState:
+    vars = {"OPENAI_API_KEY": TEST_KEY, "DEEPSEEK_API_KEY": TEST_KEY_2}
+    settings = resolve_settings(CliFlags(), vars, FileConfig())
+    return ReplState(session=ChatSession(settings), env=Environment(vars=vars))
+
+
+@pytest.fixture
+def repl(state: ReplState, tmp_path: object) -> Iterator[Repl]:
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    state.env.data_dir = tmp_path
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        yield Repl(state.env, state)
+
+
+def _complete(state: ReplState, text: str) -> list[str]:
+    completer = SlashCompleter(state)
+    return [c.text for c in completer.get_completions(Document(text), CompleteEvent())]
+
+
+def test_completes_commands_then_their_arguments(state: ReplState) -> None:
+    assert _complete(state, "/mo") == ["/model"]
+    assert "/provider" in _complete(state, "/pro") and "/providers" in _complete(state, "/pro")
+    models = _complete(state, "/model gpt-4o")
+    assert "gpt-4o" in models and "gpt-4o-mini" in models
+    assert "deepseek/deepseek-reasoner" in _complete(state, "/model deepseek/")
+    assert _complete(state, "/provider deep") == ["deepseek"]
+    assert _complete(state, "/set temp") == ["temperature"]
+    assert _complete(state, "hello /mo") == []
+
+
+def test_toolbar_shows_provider_model_tokens_and_cost(repl: Repl, state: ReplState) -> None:
+    text = "".join(fragment[1] for fragment in repl._toolbar())
+    assert "openai · gpt-4o-mini" in text
+    assert "tok" not in text  # nothing counted before the first request
+    session = state.session
+    price = session.provider.model_info("gpt-4o-mini")
+    assert price is not None
+    session.ledger.add("openai", "gpt-4o-mini", Usage(1000, 1000), price.price)
+    text = "".join(fragment[1] for fragment in repl._toolbar())
+    assert "2,000 tok" in text and "$0.00075" in text
+    state.saving = False
+    assert "not saving" in "".join(fragment[1] for fragment in repl._toolbar())
+
+
+def test_our_prompt_takes_chinese_and_escape_enter_newlines(
+    state: ReplState, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    state.env.data_dir = tmp_path
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        repl = Repl(state.env, state)
+        pipe.send_text("你好，\x1b\r世界\r")
+        assert repl.prompt.prompt("› ") == "你好，\n世界"

@@ -7,6 +7,7 @@ once, printed as one line, and turned into its exit code; `--debug` re-raises.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated, Any
 
@@ -226,8 +227,6 @@ def print_error(err: LLMChatError, stream: Any = None) -> None:
 
 
 def _no_color() -> bool:
-    import os
-
     return bool(os.environ.get("NO_COLOR"))
 
 
@@ -258,4 +257,9 @@ def main(argv: list[str] | None = None) -> None:
     except (KeyboardInterrupt, typer.Abort):
         sys.stderr.write("\n")
         sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        # `llmchat ... | head`: the reader left; that is not our failure to report.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
     sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,123 @@
+"""What both renderers share and none of it needs rich: text hygiene, the status line's
+wording, durations, and the small thread that animates the waiting spinner.
+
+Kept free of rich so the plain (pipe) path never pays for importing it.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+from llmchat.events import TurnStats
+
+SPINNER_FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+TICK_SECONDS = 0.08
+
+# C0 controls (but tab and newline), DEL and C1 controls become their visible
+# "control picture" (ESC shows as ␛): model text must not drive the terminal.
+# Carriage returns are dropped so "\r\n" line ends stay single newlines.
+_CONTROL_PICTURES: dict[int, int | None] = {
+    code: 0x2400 + code for code in range(0x20) if code not in (0x09, 0x0A, 0x0D)
+}
+_CONTROL_PICTURES[0x0D] = None
+_CONTROL_PICTURES[0x7F] = 0x2421
+_CONTROL_PICTURES.update({code: 0xFFFD for code in range(0x80, 0xA0)})
+
+
+def neutralise(text: str) -> str:
+    """Model text made safe for a terminal: no escape sequences, no carriage returns."""
+    if text.isprintable():
+        return text
+    return text.translate(_CONTROL_PICTURES)
+
+
+def format_seconds(seconds: float) -> str:
+    """A duration the way people say it: 0.8 s, 12 s, 2 min 5 s."""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s"
+
+
+def status_text(
+    stats: TurnStats,
+    *,
+    first_token_after: float | None,
+    generating_for: float,
+    finish_reason: str | None,
+) -> str:
+    """The closing line: tokens, speed, time to first token, cost, and why it stopped early."""
+    parts: list[str] = []
+    usage = stats.usage
+    if usage is not None and usage.completion_tokens:
+        approx = "~" if usage.estimated else ""
+        parts.append(f"{approx}{usage.completion_tokens:,} tokens")
+        if usage.reasoning_tokens:
+            parts[-1] += f" ({approx}{usage.reasoning_tokens:,} reasoning)"
+        if generating_for > 0.05:
+            parts.append(f"{approx}{usage.completion_tokens / generating_for:,.1f} tok/s")
+    if first_token_after is not None:
+        parts.append(f"first token {format_seconds(first_token_after)}")
+    if stats.cost:
+        parts.append(stats.cost)
+    if finish_reason not in (None, "stop", "tool_calls"):
+        parts.append(f"stopped: {finish_reason}")
+    return " · ".join(parts)
+
+
+class Ticker:
+    """Calls `tick` every TICK_SECONDS on a daemon thread until stopped.
+
+    The renderer's lock is the caller's business: `tick` takes it, so the spinner and
+    a pending redraw never interleave with what the main thread writes.
+    """
+
+    def __init__(self, tick: Callable[[], None]) -> None:
+        self._tick = tick
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="llmchat-render", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop and wait, so nothing is drawn after the caller's final output."""
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(TICK_SECONDS):
+            self._tick()
+
+
+@contextmanager
+def sigint_deferred() -> Iterator[None]:
+    """Hold Ctrl+C until the block is done, then deliver it.
+
+    A frame half-written when KeyboardInterrupt strikes would leave the screen and the
+    renderer's idea of it out of step, and `abort` would then lose or repeat lines.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[FrameType | None] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        held.append(frame)
+
+    previous = signal.signal(signal.SIGINT, hold)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held and callable(previous):
+        previous(signal.SIGINT, held[0])
+    elif held and previous == signal.SIG_DFL:
+        signal.raise_signal(signal.SIGINT)

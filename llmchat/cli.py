@@ -7,8 +7,6 @@ once, printed as one line, and turned into its exit code; `--debug` re-raises.
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import Annotated, Any
 
 import typer
@@ -16,7 +14,7 @@ from typer.core import TyperGroup
 
 from llmchat import __version__
 from llmchat.environment import Environment
-from llmchat.errors import EXIT_INTERRUPTED, EXIT_USAGE, LLMChatError
+from llmchat.errors import UsageError
 
 try:  # Typer >= 0.24 vendors Click; older releases use Click itself.
     from typer._click.exceptions import ClickException
@@ -218,48 +216,24 @@ def chats_delete(
     delete_chat(Environment.from_process(), chat_id)
 
 
-def print_error(err: LLMChatError, stream: Any = None) -> None:
-    stream = stream or sys.stderr
-    text = f"llmchat: error: {err.one_line()}"
-    colour = getattr(stream, "isatty", lambda: False)() and not _no_color()
-    stream.write(f"\x1b[31m{text}\x1b[0m\n" if colour else text + "\n")
-    stream.flush()
-
-
-def _no_color() -> bool:
-    return bool(os.environ.get("NO_COLOR"))
-
-
-def main(argv: list[str] | None = None) -> None:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args in (["--version"], ["-V"]):
-        # The fast path: no Typer, no rich, nothing to import.
-        print(f"llmchat {__version__}")
-        return
-    debug = "--debug" in args
+def run_app(args: list[str]) -> int:
+    """Run the Typer app; Click's usage errors become our one-line UsageError."""
     command = typer.main.get_command(app)
     try:
         code = command.main(args=args, prog_name="llmchat", standalone_mode=False)
-    except LLMChatError as err:
-        if debug:
-            raise
-        print_error(err)
-        sys.exit(err.exit_code)
     except ClickException as err:
-        if debug:
+        if "--debug" in args:
             raise
-        hint = "see `llmchat --help`"
         ctx = getattr(err, "ctx", None)
-        if ctx is not None:
-            hint = f"see `{ctx.command_path} --help`"
-        print_error(LLMChatError(err.format_message(), hint))
-        sys.exit(getattr(err, "exit_code", EXIT_USAGE))
-    except (KeyboardInterrupt, typer.Abort):
-        sys.stderr.write("\n")
-        sys.exit(EXIT_INTERRUPTED)
-    except BrokenPipeError:
-        # `llmchat ... | head`: the reader left; that is not our failure to report.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(0)
-    sys.exit(code if isinstance(code, int) else 0)
+        hint = f"see `{ctx.command_path} --help`" if ctx is not None else "see `llmchat --help`"
+        raise UsageError(err.format_message(), hint) from err
+    except typer.Abort:
+        raise KeyboardInterrupt from None
+    return code if isinstance(code, int) else 0
+
+
+def main() -> None:
+    """Kept for `python -m llmchat.cli`; the console script is llmchat.launcher:main."""
+    from llmchat.launcher import main as launch
+
+    launch()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -130,8 +131,10 @@ class Repl:
             from llmchat import tokens
             from llmchat.session import warm_up
 
-            warm_up()
-            tokens.warm_up(self.session.model)
+            # After the first draw: the imports compete for the interpreter lock.
+            timer = threading.Timer(0.15, lambda: (warm_up(), tokens.warm_up(self.session.model)))
+            timer.daemon = True
+            timer.start()
 
     # --- the loop ---------------------------------------------------------------
 

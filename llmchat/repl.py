@@ -8,6 +8,7 @@ and keeps what arrived; at the prompt it only clears the line; Ctrl+D quits.
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import threading
 from collections.abc import Iterable
@@ -128,11 +129,17 @@ class Repl:
     def _warm_up(self) -> None:
         if not self._warmed:
             self._warmed = True
-            from llmchat import tokens
+            from llmchat import render, tokens
             from llmchat.session import warm_up
 
             # After the first draw: the imports compete for the interpreter lock.
-            timer = threading.Timer(0.15, lambda: (warm_up(), tokens.warm_up(self.session.model)))
+            def load() -> None:
+                warm_up()
+                tokens.warm_up(self.session.model)
+                with contextlib.suppress(Exception):  # the first reply reports any failure
+                    render.preload()
+
+            timer = threading.Timer(0.15, load)
             timer.daemon = True
             timer.start()
 

@@ -50,6 +50,21 @@ def parse_usage(raw: Mapping[str, Any] | None) -> Usage | None:
     return parse(raw)
 
 
+def _message_events(message: Any) -> Iterator[ChatEvent]:
+    """Reasoning, then text, from a streamed delta or a whole message alike.
+
+    DeepSeek sends `reasoning_content`, OpenRouter and vLLM `reasoning`; the SDK keeps
+    both as untyped extras (`model_extra`).
+    """
+    extra = message.model_extra or {}
+    for name in _REASONING_FIELDS:
+        thought = extra.get(name)
+        if isinstance(thought, str) and thought:
+            yield ReasoningDelta(thought)
+    if message.content:
+        yield TextDelta(message.content)
+
+
 class ChatClient:
     """Talks to one provider with that provider's key, and nobody else's."""
 
@@ -108,13 +123,7 @@ class ChatClient:
                 choice = chunk.choices[0]
                 delta = choice.delta
                 if delta is not None:
-                    extra = delta.model_extra or {}
-                    for name in _REASONING_FIELDS:
-                        thought = extra.get(name)
-                        if isinstance(thought, str) and thought:
-                            yield ReasoningDelta(thought)
-                    if delta.content:
-                        yield TextDelta(delta.content)
+                    yield from _message_events(delta)
                 if choice.finish_reason:
                     finish = Finish(choice.finish_reason, chunk.model)
         except LLMChatError:
@@ -170,14 +179,7 @@ class ChatClient:
         if isinstance(response, str) or not getattr(response, "choices", None):
             raise self._not_an_api(response if isinstance(response, str) else "")
         choice = response.choices[0]
-        message = choice.message
-        extra = message.model_extra or {}
-        for name in _REASONING_FIELDS:
-            thought = extra.get(name)
-            if isinstance(thought, str) and thought:
-                yield ReasoningDelta(thought)
-        if message.content:
-            yield TextDelta(message.content)
+        yield from _message_events(choice.message)
         if response.usage is not None:
             usage = parse_usage(response.usage.model_dump())
             if usage is not None:

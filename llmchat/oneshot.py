@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from llmchat.chats import StartOptions
 from llmchat.config import CliFlags
 from llmchat.environment import Environment
-from llmchat.errors import EXIT_API, EXIT_INTERRUPTED, EXIT_OK, LLMChatError, UsageError
+from llmchat.errors import EXIT_API, EXIT_INTERRUPTED, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
     from llmchat.session import ChatSession
@@ -71,7 +71,7 @@ def run_one_shot(
     env: Environment, flags: CliFlags, start: StartOptions, question: str, options: OneShotOptions
 ) -> int:
     from llmchat.chats import open_session
-    from llmchat.render import make_renderer
+    from llmchat.render import make_renderer, show_turn
 
     session, _ = open_session(env, flags, start, warn=lambda text: note(env, text))
     if session.settings.switched_provider:
@@ -80,18 +80,8 @@ def run_one_shot(
     for remark in turn.notes:
         note(env, remark)
     renderer = make_renderer(env, show_reasoning=session.show_reasoning, raw=options.raw)
-    renderer.start()
-    try:
-        for event in turn.events():
-            renderer.feed(event)
-    except KeyboardInterrupt:
-        turn.interrupt()
-        renderer.abort("interrupted")
+    if not show_turn(turn, renderer, interrupted_note="interrupted"):
         return EXIT_INTERRUPTED
-    except LLMChatError:
-        renderer.abort("")
-        raise
-    renderer.finish(turn.stats())
     for warning in turn.warnings:
         note(env, "warning: " + warning)
     if options.show_usage:

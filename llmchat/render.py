@@ -15,6 +15,8 @@ from llmchat.events import ChatEvent, TurnStats
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from llmchat.session import Turn
+
 
 class Renderer(Protocol):
     """One reply's worth of output; `finish` or `abort` ends it, after which calls do nothing."""
@@ -66,6 +68,27 @@ def terminal_console(env: Environment) -> Console:
         highlight=False,
         _environ=dict(env.vars) or None,
     )
+
+
+def show_turn(turn: Turn, renderer: Renderer, *, interrupted_note: str) -> bool:
+    """Feed a turn's events to the renderer; False when Ctrl+C stopped it.
+
+    Whatever arrived stays on screen (and in the conversation, marked) after Ctrl+C;
+    an API error leaves the text shown so far, then propagates for the caller to report.
+    """
+    renderer.start()
+    try:
+        for event in turn.events():
+            renderer.feed(event)
+    except KeyboardInterrupt:
+        turn.interrupt()
+        renderer.abort(interrupted_note)
+        return False
+    except BaseException:
+        renderer.abort("")
+        raise
+    renderer.finish(turn.stats())
+    return True
 
 
 def preload() -> None:

@@ -196,7 +196,7 @@ class Repl:
         self.env.stdout.flush()
 
     def ask(self, question: str) -> None:
-        from llmchat.render import make_renderer
+        from llmchat.render import make_renderer, show_turn
 
         try:
             turn = self.session.start_turn(question)
@@ -208,20 +208,13 @@ class Repl:
         renderer = make_renderer(
             self.env, show_reasoning=self.session.show_reasoning, raw=self.state.raw
         )
-        renderer.start()
         try:
-            for event in turn.events():
-                renderer.feed(event)
-        except KeyboardInterrupt:
-            turn.interrupt()
-            renderer.abort("[interrupted]")
-            return
+            if not show_turn(turn, renderer, interrupted_note="[interrupted]"):
+                return
         except LLMChatError as err:
-            renderer.abort("")
             self.say(err.one_line(), error=True)
             self.say("your message is kept: /retry sends it again (or press Up)", dim=True)
             return
-        renderer.finish(turn.stats())
         for warning in turn.warnings:
             self.say("warning: " + warning, dim=True)
 

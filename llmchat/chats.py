@@ -27,25 +27,33 @@ Warn = Callable[[str], None]
 
 
 class StoreRecorder:
-    """Writes each message of a session to its chat file as it happens."""
+    """Writes each message of a session to its chat file as it happens.
+
+    A new chat's first question is held back until its answer arrives, so a request
+    that fails leaves no empty chat behind; after that, questions are written as they
+    are sent. `enabled` is the user's /save switch: while it is off nothing is written,
+    and nothing is written later on its behalf.
+    """
 
     def __init__(self, writer: ChatWriter, warn: Warn) -> None:
         self.writer = writer
         self._warn = warn
         self._system: str | None = None
+        self._pending_user: str | None = None
         self.enabled = True
+        self.broken = False
 
     @property
     def chat_id(self) -> str:
         return self.writer.id
 
     def _guard(self, action: Callable[[], None]) -> None:
-        if not self.enabled:
+        if not self.enabled or self.broken:
             return
         try:
             action()
         except StoreError as err:
-            self.enabled = False
+            self.broken = True
             self._warn(f"{err.one_line()} — this chat is no longer being saved")
 
     def _sync_meta(self, session: ChatSession) -> None:
@@ -59,18 +67,26 @@ class StoreRecorder:
             )
         self._system = system
 
-    def record_user(self, session: ChatSession, text: str) -> None:
-        def write() -> None:
-            self._sync_meta(session)
-            self.writer.append_message(
-                "user", text, provider=session.provider.name, model=session.model
-            )
+    def _write_user(self, session: ChatSession, text: str) -> None:
+        self._sync_meta(session)
+        self.writer.append_message(
+            "user", text, provider=session.provider.name, model=session.model
+        )
 
-        self._guard(write)
+    def record_user(self, session: ChatSession, text: str) -> None:
+        if not self.enabled or self.broken:
+            return
+        if not self.writer.on_disk:
+            self._pending_user = text
+            return
+        self._guard(lambda: self._write_user(session, text))
 
     def record_reply(self, session: ChatSession, exchange: Exchange, usage: Usage | None) -> None:
-        self._guard(
-            lambda: self.writer.append_message(
+        def write() -> None:
+            if self._pending_user is not None:
+                self._write_user(session, self._pending_user)
+                self._pending_user = None
+            self.writer.append_message(
                 "assistant",
                 exchange.assistant,
                 provider=session.provider.name,
@@ -81,9 +97,13 @@ class StoreRecorder:
                 reasoning=exchange.reasoning or None,
                 interrupted=exchange.interrupted,
             )
-        )
+
+        self._guard(write)
 
     def record_failure(self, session: ChatSession) -> None:
+        if self._pending_user is not None:
+            self._pending_user = None  # never written: nothing to take back
+            return
         self._guard(self.writer.mark_undo)
 
     def record_clear(self, session: ChatSession) -> None:
@@ -91,12 +111,6 @@ class StoreRecorder:
 
     def record_undo(self, session: ChatSession) -> None:
         self._guard(self.writer.mark_undo)
-
-    def backfill(self, session: ChatSession) -> None:
-        """Write the conversation so far (when saving is switched on mid-chat)."""
-        for exchange in session.conversation.exchanges:
-            self.record_user(session, exchange.user)
-            self.record_reply(session, exchange, None)
 
     def set_title(self, title: str | None) -> None:
         self._guard(lambda: self.writer.set_title(title))

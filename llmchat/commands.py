@@ -468,7 +468,7 @@ def title(state: ReplState, arg: str) -> Reply:
 
 @command("save", usage="/save [on|off]")
 def save(state: ReplState, arg: str) -> Reply:
-    """Turn saving of this chat on or off (it is on unless you started with --no-save)."""
+    """Turn saving of this chat on or off; nothing said while it is off is ever written."""
     from llmchat.chats import StoreRecorder, store_for
 
     state.saving = _toggle(arg, state.saving)
@@ -476,12 +476,12 @@ def save(state: ReplState, arg: str) -> Reply:
     recorder = _recorder(state)
     if not state.saving:
         if recorder is not None:
-            recorder.close()
-        session.recorder = None
+            recorder.enabled = False
         return Reply("not saving this chat from here on")
-    if recorder is None:
-        writer = store_for(state.env).new_chat(session.provider.name, session.model, session.params)
-        recorder = StoreRecorder(writer, warn=warner(state))
-        session.recorder = recorder
-        recorder.backfill(session)
-    return Reply(f"saving this chat as {recorder.chat_id}")
+    if recorder is not None:
+        recorder.enabled = True
+        return Reply(f"saving again from here on (chat {recorder.chat_id})")
+    writer = store_for(state.env).new_chat(session.provider.name, session.model, session.params)
+    session.recorder = StoreRecorder(writer, warn=warner(state))
+    earlier = " (earlier turns are not saved)" if session.conversation.exchanges else ""
+    return Reply(f"saving this chat from here on{earlier}")

@@ -11,7 +11,7 @@ import base64
 import contextlib
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,11 +78,33 @@ def _key_bindings() -> KeyBindings:
     def _newline(event: KeyPressEvent) -> None:
         event.current_buffer.insert_text("\n")
 
-    @bindings.add("c-j")
-    def _newline_ctrl_j(event: KeyPressEvent) -> None:
-        event.current_buffer.insert_text("\n")
-
     return bindings
+
+
+@contextlib.contextmanager
+def quiet_typeahead(env: Environment) -> Iterator[None]:
+    """While a reply streams, keys typed ahead wait for the next prompt, unseen.
+
+    Between prompts the terminal is back in cooked mode: it would echo those keys into
+    the reply and throw them away on Ctrl+C. Echo off and NOFLSH keep them, Enter
+    included, for prompt_toolkit to read as typeahead — as bash does.
+    """
+    try:
+        import termios
+
+        fd = env.stdin.fileno()
+        saved = termios.tcgetattr(fd)
+    except (ImportError, OSError, ValueError, AttributeError):
+        yield
+        return
+    quiet = list(saved)
+    quiet[3] = (quiet[3] & ~termios.ECHO) | termios.NOFLSH
+    try:
+        termios.tcsetattr(fd, termios.TCSANOW, quiet)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            termios.tcsetattr(fd, termios.TCSANOW, saved)
 
 
 class Repl:
@@ -163,7 +185,8 @@ class Repl:
             prefill = ""
             if not line.strip():
                 continue
-            reply = self._handle(line)
+            with quiet_typeahead(self.env):
+                reply = self._handle(line)
             if reply is None:
                 continue
             if reply.exit:

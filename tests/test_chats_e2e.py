@@ -160,7 +160,30 @@ def test_repl_chats_load_title_and_save(
     ]
     chat.ask("/save off", "not saving")
     chat.ask("off the record", "echo: off the record")
+    chat.ask("/save on", "saving again")
+    chat.ask("back on the record", "echo: back on the record")
     listing = run_llmchat("chats").stdout
     assert "My 中文 title" in listing
-    for path in (Path(sandbox.data_dir) / "chats").iterdir():
-        assert "off the record" not in path.read_text()
+    texts = [path.read_text() for path in (Path(sandbox.data_dir) / "chats").iterdir()]
+    assert not any("off the record" in text for text in texts)
+    assert any("back on the record" in text for text in texts)
+
+
+def test_a_failed_first_request_leaves_no_chat_behind(
+    fake_server: FakeOpenAI, run_llmchat: RunLLMChat, sandbox: Sandbox
+) -> None:
+    fake_server.reply(status=401)
+    assert run_llmchat("doomed", env=_env(fake_server)).returncode == 1
+    assert run_llmchat("chats").stdout.strip() == ""
+    chats = Path(sandbox.data_dir) / "chats"
+    assert not chats.exists() or not any(chats.iterdir())
+    # A failure later in a chat is taken back, and the chat goes on cleanly.
+    run_llmchat("works", env=_env(fake_server))
+    fake_server.reply(status=401)
+    run_llmchat("-c", "fails", env=_env(fake_server))
+    run_llmchat("-c", "works again", env=_env(fake_server))
+    assert [m["content"] for m in fake_server.last.messages] == [
+        "works",
+        "echo: works",
+        "works again",
+    ]

@@ -173,7 +173,7 @@ def help_(state: ReplState, arg: str) -> Reply:
     room = max(20, state.env.width() - column - 1)
     lines = []
     for cmd in REGISTRY.values():
-        wrapped = textwrap.wrap(cmd.summary, room) or [""]
+        wrapped = textwrap.wrap(cmd.summary, room, break_on_hyphens=False) or [""]
         lines.append(cmd.usage.ljust(column) + wrapped[0])
         lines.extend(" " * column + more for more in wrapped[1:])
     lines.append("")
@@ -341,7 +341,7 @@ def raw(state: ReplState, arg: str) -> Reply:
 @command("usage", usage="/usage")
 def usage(state: ReplState, arg: str) -> Reply:
     """Tokens per turn and in total, with the cost (~ marks estimates)."""
-    return Reply(state.session.ledger.report())
+    return Reply(state.session.ledger.report(state.env.width()))
 
 
 @command("tokens", usage="/tokens")

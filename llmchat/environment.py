@@ -64,7 +64,11 @@ class Environment:
         """Colour on stdout: only on a terminal, and never when NO_COLOR is set."""
         return self.stdout_isatty and not self.no_color
 
+    columns: int | None = None  # a fixed width (tests); None asks the terminal each time
+
     def width(self) -> int:
+        if self.columns is not None:
+            return self.columns
         return shutil.get_terminal_size((80, 24)).columns
 
     @classmethod

@@ -139,14 +139,21 @@ class Repl:
         self.env.stdout.flush()
 
     def _toolbar(self) -> FormattedText:
+        """provider · model · tokens · cost: whole parts dropped, never digits cut, when narrow."""
         session = self.session
-        parts = [f" {session.provider.name} · {session.model}"]
+        parts = [session.provider.name, session.model]
         summary = session.ledger.toolbar_text()
         if summary:
-            parts.append(summary)
+            parts.extend(summary.split(" · "))
         if not self.state.saving:
             parts.append("not saving")
-        return FormattedText([("class:bottom-toolbar", " · ".join(parts) + " ")])
+        room = self.env.width() - 2
+        # Least useful first: the provider (the model names it), then tokens, then the model.
+        for drop in (0, 1, 0):
+            if len(" · ".join(parts)) <= room or len(parts) <= 1:
+                break
+            del parts[drop]
+        return FormattedText([("class:bottom-toolbar", " " + " · ".join(parts) + " ")])
 
     def _warm_up(self) -> None:
         if not self._warmed:

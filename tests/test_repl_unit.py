@@ -79,3 +79,32 @@ def test_our_prompt_takes_chinese_and_escape_enter_newlines(
         repl = Repl(state.env, state)
         pipe.send_text("你好，\x1b\r世界\r")
         assert repl.prompt.prompt("› ") == "你好，\n世界"
+
+
+def test_narrow_toolbar_drops_whole_parts_never_digits(repl: Repl, state: ReplState) -> None:
+    session = state.session
+    info = session.provider.model_info("gpt-4o-mini")
+    assert info is not None
+    session.ledger.add("openai", "gpt-4o-mini", Usage(700, 115), info.price)
+    state.env.columns = 40
+    text = "".join(fragment[1] for fragment in repl._toolbar())
+    assert len(text) <= 40
+    assert "$0.00017" in text  # the whole cost, not "$0.000"
+    state.env.columns = 20
+    text = "".join(fragment[1] for fragment in repl._toolbar())
+    assert "$0.00017" in text and len(text) <= 20
+
+
+def test_usage_table_fits_a_narrow_terminal(state: ReplState) -> None:
+    from llmchat.commands import dispatch
+
+    session = state.session
+    info = session.provider.model_info("gpt-4o-mini")
+    assert info is not None
+    session.ledger.add("openai", "gpt-4o-mini", Usage(16, 799, reasoning_tokens=13), info.price)
+    state.env.columns = 40
+    text = dispatch(state, "/usage").text
+    assert all(len(line) <= 40 for line in text.splitlines()), text
+    assert "799" in text and "$0.00048" in text
+    state.env.columns = 120
+    assert "gpt-4o-mini" in dispatch(state, "/usage").text

@@ -155,26 +155,25 @@ class MarkdownStream:
     def _settled_code(self, budget: int) -> list[Row]:
         """Print the older lines of a long open code block, keeping the newest ones live.
 
-        Lines are printed in runs that grow with the block, so the lexing from the top that
-        exact colours need stays linear overall. A line is settled once a non-blank line
-        follows it (trailing blank lines vanish when the block closes) and `keep` lines
-        follow it (what the lexer needs to see to colour it as in the finished block).
+        Colours are exact only when lexed from the block's first line (a lexer started
+        mid-block may start inside a string and never recover), so runs of lines are
+        printed in sizes that grow with the block: the lexing from the top stays linear
+        overall. A line is settled once a non-blank line follows it (trailing blank lines
+        vanish when the block closes) and `keep` lines follow it, which the lexer reads
+        too: a string or comment open across the cut colours as in the finished block.
         """
         assert self._fence is not None
         state = self._fence
         keep = max(1, budget // 3)
-        if len(state.lines) - state.printed < max(budget, state.printed // 3):
+        if len(state.lines) - state.printed < max(budget - keep, state.printed // 3):
             return []
         stop = min(state.last_text_line, len(state.lines) - keep)
         if stop <= state.printed:
             return []
-        # Lexed with the lines after `stop` too: a string or comment opened above `stop` and
-        # closed below it must colour (and split into tokens) as it will in the whole block.
-        code = "\n".join(state.lines)
         top = state.printed == 0
         rows = code_rows(
             self._console,
-            code,
+            "\n".join(state.lines),
             state.fence.lexer,
             first=state.printed,
             stop=stop,
@@ -207,9 +206,9 @@ class MarkdownStream:
         state = self._fence
         lines = state.lines + ([self._tail] if self._tail else [])
         first = max(state.printed, len(lines) - budget)
-        # Lexed with a screenful of context above: enough for most strings and comments
-        # to colour right; a longer one may look off until its lines are printed for good.
-        base = max(0, first - budget)
+        # A few lines of context for the lexer: a long string or comment may look off
+        # until its lines are printed for good (with LEX_CONTEXT lines of context).
+        base = max(0, first - budget // 3)
         top = state.printed == 0 and first == 0
         rows = code_rows(
             self._console, "\n".join(lines[base:]), state.fence.lexer, first=first - base, top=top

@@ -1,0 +1,527 @@
+"""The renderer: streamed Markdown ends up exactly as the whole reply rendered at once.
+
+Terminal output is replayed through a small terminal model (rows of styled cells, the
+cursor moves the renderer uses, reflow when the width shrinks), so tests compare what a
+person would see, not the escape sequences that drew it.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import random
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import pexpect
+import pytest
+from conftest import TEST_KEY, FakeOpenAI, Reply, RunLLMChat, Sandbox
+from rich._wrap import divide_line as rich_divide_line
+from rich.cells import cell_len
+from rich.console import Console
+
+from llmchat.cjk import NO_BREAK_BEFORE, divide_line
+from llmchat.environment import Environment
+from llmchat.events import Finish, ReasoningDelta, TextDelta, TurnStats, Usage
+from llmchat.render import make_renderer
+from llmchat.render_live import LiveRenderer
+from llmchat.render_markdown import answer_markdown
+
+Cell = tuple[str, str]  # a character and the SGR sequence it was drawn with
+
+_CONTROL = re.compile(r"(\x1b\[\?[0-9;]*[hl]|\x1b\[[0-9]*A|\x1b\[[0-9]*[JK]|\x1b\[[0-9;]*m|\r|\n)")
+_CLOSING = "，。、；：！？）」』】》"
+
+
+class Terminal:
+    """Just enough of a terminal for what the renderer writes: rows of styled cells.
+
+    Cursor-up cannot leave the screen (the scrollback is out of reach), and text may only
+    be written at the end of a row, which is all the renderer ever needs.
+    """
+
+    def __init__(self, width: int, height: int = 24) -> None:
+        self.width, self.height = width, height
+        self.rows: list[list[Cell]] = [[]]
+        self.row = self.col = 0
+        self.style = ""
+        self.max_up = 0
+
+    def feed(self, data: str) -> Terminal:
+        for token in _CONTROL.split(data):
+            if not token or token.startswith("\x1b[?"):
+                continue
+            if token == "\n":
+                self.row, self.col = self.row + 1, 0
+                if self.row == len(self.rows):
+                    self.rows.append([])
+            elif token == "\r":
+                self.col = 0
+            elif not token.startswith("\x1b["):
+                assert self.row == len(self.rows) - 1, "text written above the last row"
+                assert self.col == len(self.rows[self.row]), "text written over text"
+                self.rows[self.row].extend((char, self.style) for char in token)
+                self.col = len(self.rows[self.row])
+            elif token.endswith("m"):
+                self.style = "" if token in ("\x1b[0m", "\x1b[m") else token
+            elif token.endswith("A"):
+                up = int(token[2:-1] or 1)
+                self.max_up = max(self.max_up, up)
+                top = max(0, len(self.rows) - self.height)
+                assert self.row - up >= top, "cursor-up beyond the top of the screen"
+                self.row -= up
+                self.col = min(self.col, len(self.rows[self.row]))
+            else:
+                assert self.col == 0, "the renderer erases from the start of a row"
+                if token.endswith("J"):
+                    del self.rows[self.row + 1 :]
+                self.rows[self.row] = []
+        return self
+
+    def resize(self, width: int) -> None:
+        """Narrow the terminal the way terminals that reflow do: long rows wrap."""
+        rows: list[list[Cell]] = []
+        for index, row in enumerate(self.rows):
+            pieces: list[list[Cell]] = [[]]
+            for cell in row:
+                if cell_len("".join(c for c, _ in pieces[-1]) + cell[0]) > width:
+                    pieces.append([])
+                pieces[-1].append(cell)
+            if index == self.row:
+                cursor = len(rows) + len(pieces) - 1
+            rows.extend(pieces)
+        self.rows, self.row, self.width = rows, cursor, width
+
+    def text(self) -> list[str]:
+        return ["".join(char for char, _ in row).rstrip() for row in self.rows]
+
+
+def console(width: int = 60, height: int = 24) -> Console:
+    return Console(
+        file=io.StringIO(),
+        width=width,
+        height=height,
+        force_terminal=True,
+        color_system="truecolor",
+    )
+
+
+def written(target: Console) -> str:
+    assert isinstance(target.file, io.StringIO)
+    return target.file.getvalue()
+
+
+def one_shot(text: str, width: int = 60) -> list[list[Cell]]:
+    target = console(width)
+    target.print(answer_markdown(text))
+    return Terminal(width).feed(written(target)).rows
+
+
+def stream(
+    pieces: Iterable[str], width: int = 60, height: int = 24, *, reasoning: str = ""
+) -> Terminal:
+    """Feed pieces with a frame drawn after each one; abort("") prints the rest for good."""
+    target = console(width, height)
+    renderer = LiveRenderer(target, frame_seconds=0)
+    if reasoning:
+        renderer.feed(ReasoningDelta(reasoning))
+    for piece in pieces:
+        renderer.feed(TextDelta(piece))
+    renderer.abort("")
+    return Terminal(width, height).feed(written(target))
+
+
+def random_pieces(text: str, seed: int, longest: int = 12) -> list[str]:
+    rnd = random.Random(seed)
+    pieces, start = [], 0
+    while start < len(text):
+        size = rnd.randint(1, longest)
+        pieces.append(text[start : start + size])
+        start += size
+    return pieces
+
+
+MIXED = """\
+# Streaming *Markdown*
+
+Some **bold**, *emphasis*, `inline code`, ~~struck~~, a [link](https://example.com)
+and an autolink <https://example.com/x>. Text with <div> and [bold]not markup[/bold].
+
+- first item
+- second item with a long line that certainly wraps at sixty columns wide
+  - nested item
+
+  continued paragraph in the item
+
+1. one
+2. two
+
+> quoted
+lazily continued
+
+---
+```python
+def greet(name: str) -> str:
+    \"\"\"Say hello,
+    politely.\"\"\"
+    return f"hello {name}"
+```
+| left | centre | right |
+|:---|:---:|---:|
+| a | 中文 | 1 |
+| longer cell | b | 22 |
+
+Setext heading
+--------------
+
+![an image](https://example.com/i.png) after an image.
+
+    indented code
+"""
+
+CJK = """\
+Hello world 这是一个很长的中文句子，没有空格，所以必须在汉字之间换行，而不是把整句移到下一行。
+
+日本語の文章も「括弧」や（丸括弧）を含めて、正しく折り返す必要があります。絵文字😀も👍🏽です。
+
+- 列表项一：包含中文内容和 English words 混合在一起的情况，需要正确换行。
+- 第二项
+
+| 名称 | 说明 |
+|---|---|
+| 苹果 | 一种很常见的水果，富含维生素，味道酸甜可口。 |
+| banana | 香蕉 |
+"""
+
+TALL_CODE = (
+    "A tall reply:\n\n```python\n"
+    + "".join(f"x_{i} = compute({i})  # step {i}\n" for i in range(300))
+    + "```\n\nAnd a closing paragraph.\n"
+)
+
+AWKWARD = (
+    "Intro 中文，标点。\n\n```js\nlet a = 1;\n```\n\n| a | b |\n|---|---|\n| 1 | 22 |\n\n"
+    "Family 👨\u200d👩\u200d👧, flag 🇯🇵, café with e\u0301, end.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "height", "longest"),
+    [
+        (MIXED, 60, 24, 12),
+        (MIXED, 30, 10, 7),
+        (CJK, 40, 24, 5),
+        (CJK, 20, 24, 9),
+        (TALL_CODE, 60, 24, 40),
+    ],
+    ids=["mixed-60", "mixed-30", "cjk-40", "cjk-20", "tall-code"],
+)
+def test_streamed_reply_reads_like_the_one_shot_render(
+    text: str, width: int, height: int, longest: int
+) -> None:
+    terminal = stream(random_pieces(text, seed=width, longest=longest), width, height)
+    assert terminal.rows == one_shot(text, width)
+    assert terminal.max_up <= height - 2, "the live part must fit on the screen"
+
+
+def test_a_reply_cut_anywhere_renders_the_same() -> None:
+    """Cuts inside a fence, a table row, a grapheme (ZWJ emoji, flag, combining accent)."""
+    expected = one_shot(AWKWARD)
+    for cut in range(1, len(AWKWARD)):
+        assert stream([AWKWARD[:cut], AWKWARD[cut:]]).rows == expected, f"cut at {cut}"
+
+
+def test_a_tall_code_block_is_printed_for_good_while_it_streams() -> None:
+    """Completed lines of an open fence reach the scrollback; the live part stays small."""
+    target = console(60, 24)
+    renderer = LiveRenderer(target, frame_seconds=0)
+    half = TALL_CODE.index("x_150")
+    for piece in random_pieces(TALL_CODE[:half], seed=1, longest=60):
+        renderer.feed(TextDelta(piece))
+    terminal = Terminal(60).feed(written(target))
+    assert len(terminal.rows) > 120
+    assert [row.strip() for row in terminal.text()].count("x_10 = compute(10)  # step 10") == 1
+
+
+def test_resizing_mid_reply_keeps_every_word_once() -> None:
+    text = MIXED.split("---")[0] + "\n\n" + "Last words of the reply, streamed at the new width.\n"
+    target = console(60, 24)
+    terminal = Terminal(60)
+    renderer = LiveRenderer(target, frame_seconds=0)
+    middle = text.index("second item")
+    for piece in random_pieces(text[:middle], seed=3):
+        renderer.feed(TextDelta(piece))
+    terminal.feed(written(target))
+    mark = len(written(target))
+    target.width = 40
+    terminal.resize(40)
+    for piece in random_pieces(text[middle:], seed=4):
+        renderer.feed(TextDelta(piece))
+    renderer.abort("")
+    terminal.feed(written(target)[mark:])
+    # Rows printed before the resize were re-wrapped by the terminal, words cut anywhere.
+    seen = "".join("".join(terminal.text()).split())
+    assert seen == "".join("".join(Terminal(60).feed(_print(text, 60)).text()).split())
+    assert all(cell_len("".join(c for c, _ in row)) <= 40 for row in terminal.rows)
+
+
+def _print(text: str, width: int) -> str:
+    target = console(width)
+    target.print(answer_markdown(text))
+    return written(target)
+
+
+def test_reasoning_is_shown_apart_and_never_in_the_answer() -> None:
+    answer = "The answer is **42**.\n"
+    terminal = stream([answer[:9], answer[9:]], reasoning="Let me compute: 6 times 7, so 42.")
+    text = terminal.text()
+    assert text[0] == "Thinking"
+    assert text[1].startswith("│ Let me compute")
+    assert text[2].startswith("Thought for ")
+    assert terminal.rows[4:] == one_shot(answer)
+    assert all("compute" not in line for line in text[3:])
+
+
+def test_hidden_reasoning_leaves_only_its_duration() -> None:
+    target = console()
+    renderer = LiveRenderer(target, show_reasoning=False, frame_seconds=0)
+    renderer.feed(ReasoningDelta("secret plan"))
+    renderer.feed(TextDelta("Hello."))
+    renderer.abort("")
+    terminal = Terminal(60).feed(written(target))
+    assert "secret" not in written(target)
+    assert terminal.text()[0].startswith("Thought for ")
+    assert terminal.rows[2:] == one_shot("Hello.")
+
+
+def test_abort_prints_what_arrived_then_the_note() -> None:
+    partial = "Some text\n\n```python\nprint('unfinished')\nx = "
+    target = console()
+    renderer = LiveRenderer(target, frame_seconds=0)
+    for piece in random_pieces(partial, seed=5):
+        renderer.feed(TextDelta(piece))
+    renderer.abort("[interrupted]")
+    terminal = Terminal(60).feed(written(target))
+    expected = one_shot(partial)
+    assert terminal.rows[: len(expected)] == expected
+    assert terminal.text()[len(expected) - 1 :] == ["", "[interrupted]", ""]
+    renderer.finish(TurnStats())  # after abort: nothing more
+    assert Terminal(60).feed(written(target)).rows == terminal.rows
+
+
+def test_status_line_and_spinner() -> None:
+    target = console()
+    renderer = LiveRenderer(target)
+    renderer.start()
+    time.sleep(0.25)
+    for piece in ("Hi", " there", "."):
+        renderer.feed(TextDelta(piece))
+    renderer.feed(Finish("length"))
+    usage = Usage(prompt_tokens=5, completion_tokens=1234, estimated=True)
+    renderer.finish(TurnStats(usage=usage, cost="$0.0100"))
+    assert "waiting" in written(target)
+    text = Terminal(60).feed(written(target)).text()
+    assert text[0] == "Hi there."
+    status = " ".join(text[2:])
+    for part in ("~1,234 tokens", "first token 0.", "$0.0100", "stopped: length"):
+        assert part in status
+    assert "waiting" not in " ".join(text)
+
+
+def test_model_text_cannot_drive_the_terminal() -> None:
+    target = console()
+    renderer = LiveRenderer(target, frame_seconds=0)
+    renderer.feed(TextDelta("Clear \x1b[2J screen and [bold red]markup[/] \x07 here\r\n"))
+    renderer.abort("")
+    output = written(target)
+    assert "\x1b[2J" not in output and "\x07" not in output
+    assert "␛[2J" in output and "[bold red]markup[/]" in output
+
+
+def _pipe_env(**facts: bool) -> Environment:
+    return Environment(stdout=io.StringIO(), stderr=io.StringIO(), **facts)
+
+
+class FlushCounting(io.StringIO):
+    """A stream that counts flushes: pipe output must be visible as it arrives."""
+
+    flushes = 0
+
+    def flush(self) -> None:
+        self.flushes += 1
+
+
+def test_pipe_output_is_exactly_what_the_model_sent() -> None:
+    sent = ["# Title\r\n", "\x1b[31mred\x1b[0m ", "[bold]", "中文", "😀", " *no newline*"]
+    env = Environment(stdout=FlushCounting(), stderr=io.StringIO())
+    renderer = make_renderer(env)
+    renderer.start()
+    so_far = ""
+    for piece in sent:
+        renderer.feed(TextDelta(piece))
+        so_far += piece
+        assert env.stdout.getvalue() == so_far  # type: ignore[attr-defined]
+    assert env.stdout.flushes >= len(sent)  # type: ignore[attr-defined]
+    renderer.feed(Usage(completion_tokens=9))
+    renderer.finish(TurnStats(usage=Usage(completion_tokens=9), cost="$1"))
+    assert env.stdout.getvalue() == "".join(sent) + "\n"  # type: ignore[attr-defined]
+    assert env.stderr.getvalue() == ""  # type: ignore[attr-defined]
+
+    env = _pipe_env()
+    renderer = make_renderer(env)
+    renderer.feed(TextDelta("ends with a newline\n"))
+    renderer.finish(TurnStats())
+    assert env.stdout.getvalue() == "ends with a newline\n"  # type: ignore[attr-defined]
+
+
+def test_plain_reasoning_goes_to_stderr() -> None:
+    env = _pipe_env()
+    renderer = make_renderer(env)
+    renderer.feed(ReasoningDelta("thinking \x1b[1m hard"))
+    renderer.feed(TextDelta("answer"))
+    renderer.abort("interrupted")
+    assert env.stdout.getvalue() == "answer\n"  # type: ignore[attr-defined]
+    assert env.stderr.getvalue() == "thinking \x1b[1m hard\ninterrupted\n"  # type: ignore[attr-defined]
+
+    env = _pipe_env(stderr_isatty=True)
+    renderer = make_renderer(env)
+    renderer.feed(ReasoningDelta("hmm"))
+    renderer.feed(TextDelta("answer"))
+    renderer.finish(TurnStats())
+    assert env.stdout.getvalue() == "answer\n"  # type: ignore[attr-defined]
+    assert "\x1b[2m" in env.stderr.getvalue() and "Thinking" in env.stderr.getvalue()  # type: ignore[attr-defined]
+
+    env = _pipe_env(stderr_isatty=True, no_color=True)
+    renderer = make_renderer(env, show_reasoning=True)
+    renderer.feed(ReasoningDelta("hmm"))
+    renderer.finish(TurnStats())
+    assert env.stderr.getvalue() == "hmm\n"  # type: ignore[attr-defined]
+
+    env = _pipe_env()
+    renderer = make_renderer(env, show_reasoning=False)
+    renderer.feed(ReasoningDelta("hidden"))
+    renderer.feed(TextDelta("answer"))
+    renderer.finish(TurnStats())
+    assert (env.stdout.getvalue(), env.stderr.getvalue()) == ("answer\n", "")  # type: ignore[attr-defined]
+
+
+_COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9;]*)?m")
+
+
+def test_no_color_and_raw_on_a_terminal() -> None:
+    env = _pipe_env(stdout_isatty=True, no_color=True)
+    renderer = make_renderer(env)
+    for piece in random_pieces(MIXED, seed=6):
+        renderer.feed(TextDelta(piece))
+    renderer.finish(TurnStats())
+    output = env.stdout.getvalue()  # type: ignore[attr-defined]
+    assert "Streaming" in output and "greet" in output
+    assert not _COLOUR.search(output)
+
+    env = _pipe_env(stdout_isatty=True)
+    renderer = make_renderer(env, raw=True)
+    renderer.feed(ReasoningDelta("pondering"))
+    renderer.feed(TextDelta("# Raw *text* \x1b[31m"))
+    renderer.finish(TurnStats())
+    output = env.stdout.getvalue()  # type: ignore[attr-defined]
+    assert "# Raw *text* ␛[31m\n" in output
+    assert output.index("pondering") < output.index("Thought for") < output.index("# Raw")
+
+
+SAMPLES = [
+    "Hello world 这是一个很长的中文句子，没有空格，所以必须在汉字之间换行，而不是整句移走。",
+    "TextualはPythonの高速アプリケーション開発フレームワークです「括弧」も（テスト）。",
+    "混合 mixed text with English words 和中文字符交替出现，还有标点符号！以及问号？",
+    "Emoji 😀😀 test 👨\u200d👩\u200d👧 family 🇯🇵🇺🇸 flags and more text to wrap",
+]
+
+
+@pytest.mark.parametrize("width", [20, 40])
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_cjk_lines_are_filled_and_never_overflow(sample: str, width: int) -> None:
+    bounds = [0, *divide_line(sample, width), len(sample)]
+    lines = [sample[a:b].rstrip() for a, b in itertools.pairwise(bounds)]
+    assert "".join(sample[a:b] for a, b in itertools.pairwise(bounds)) == sample
+    assert all(cell_len(line) <= width for line in lines)
+    assert all(line[:1] not in NO_BREAK_BEFORE for line in lines[1:])
+    if "Hello world" in sample:
+        assert cell_len(lines[0]) >= width - 1, "the first line must be filled"
+
+
+@pytest.mark.parametrize("width", [20, 40])
+def test_cjk_in_paragraphs_lists_and_tables_fits_the_width(width: int) -> None:
+    rows = Terminal(width).feed(_print(CJK, width)).text()
+    assert all(cell_len(row) <= width for row in rows)
+    assert not any(row.lstrip(" •│").startswith(tuple(_CLOSING)) for row in rows)
+    assert cell_len(rows[0]) >= width - 1  # "Hello world 这是…" fills its first line
+
+
+def test_latin_text_wraps_exactly_as_rich_does() -> None:
+    text = "plain english text that wraps like rich, with averyveryverylongwordindeed too "
+    for width in (7, 20, 33, 80):
+        assert divide_line(text * 3, width) == rich_divide_line(text * 3, width)
+
+
+def test_importing_the_renderer_interface_is_cheap() -> None:
+    heavy = "{'rich', 'pygments', 'markdown_it'}"
+    code = f"import sys, llmchat.render; print(sorted({heavy} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_pipe_output_of_the_cli_is_exactly_what_the_model_sent(
+    fake_server: FakeOpenAI, run_llmchat: RunLLMChat
+) -> None:
+    sent = "# Title\n\n\x1b[1mbold escape\x1b[0m, [red]markup[/red], 中文😀, *md*"
+    fake_server.push(Reply(text=sent, chunk_size=2))
+    env = {"OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": fake_server.base_url}
+    result = run_llmchat("question", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == sent + "\n"
+
+
+def test_tall_reply_streams_into_a_24_line_terminal(
+    fake_server: FakeOpenAI, llmchat_bin: Path, sandbox: Sandbox
+) -> None:
+    """The installed llmchat in a real pty: nothing duplicated, lost or garbled."""
+    reply = MIXED + "\n" + TALL_CODE + "\n" + CJK
+    fake_server.push(Reply(text=reply, chunk_size=5, reasoning="Planning the reply. " * 30))
+    env = {
+        **sandbox.env,
+        "TERM": "xterm-256color",
+        # rich caches a style's escape codes from its first use: one colour system per process.
+        "COLORTERM": "truecolor",
+        "OPENAI_API_KEY": TEST_KEY,
+        "OPENAI_BASE_URL": fake_server.base_url,
+    }
+    child = pexpect.spawn(
+        str(llmchat_bin),
+        ["Write something tall"],
+        env=env,
+        cwd=str(sandbox.cwd),
+        dimensions=(24, 80),
+        encoding="utf-8",
+        timeout=30,
+    )
+    output = child.read()
+    child.close()
+    assert child.exitstatus == 0, output[-2000:]
+    terminal = Terminal(80, 24).feed(output)
+    assert terminal.max_up <= 22
+    text = terminal.text()
+    assert text[0] == "Thinking" and text[1].startswith("│ Planning the reply.")
+    answer_start = next(i for i, line in enumerate(text) if line.startswith("Thought for ")) + 2
+    target = console(80)
+    target.print(answer_markdown(reply))
+    expected = Terminal(80).feed(written(target)).rows[:-1]
+    got = terminal.rows[answer_start : answer_start + len(expected)]
+    assert text[answer_start : answer_start + len(expected)] == [
+        "".join(char for char, _ in row).rstrip() for row in expected
+    ]
+    assert got == expected
+    tail = text[answer_start + len(expected) :]
+    assert tail[0] == "" and "tokens" in tail[1] and "first token" in tail[1]

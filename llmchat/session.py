@@ -18,7 +18,7 @@ from llmchat.config import ModelChoice, Params, Settings
 from llmchat.conversation import Conversation, Exchange
 from llmchat.errors import LLMChatError, UsageError
 from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, TurnStats, Usage
-from llmchat.providers import Provider
+from llmchat.providers import ModelInfo, Price, Provider
 
 if TYPE_CHECKING:
     from llmchat.client import ChatClient
@@ -207,9 +207,29 @@ class ChatSession:
             self._clients[cache_key] = client
         return client
 
+    def model_info(self, provider: Provider, model: str) -> ModelInfo | None:
+        """What we know of `model`: from its provider, else from any preset that lists it
+        (the tutorial .env points OPENAI_BASE_URL at DeepSeek and names deepseek-chat)."""
+        info = provider.model_info(model)
+        if info is None:
+            for other in self.registry.providers:
+                info = other.model_info(model)
+                if info is not None:
+                    break
+        return info
+
+    def price_of(self, provider: Provider, model: str) -> Price | None:
+        from llmchat.pricing import price_for
+
+        price = price_for(provider, model, self.settings.prices)
+        if price is None and provider.model_info(model) is None:
+            info = self.model_info(provider, model)
+            price = info.price if info else None
+        return price
+
     @property
     def context_window(self) -> int | None:
-        info = self.provider.model_info(self.model)
+        info = self.model_info(self.provider, self.model)
         return info.context if info else None
 
     def context_size(self) -> tuple[int, bool]:
@@ -265,15 +285,16 @@ class ChatSession:
             self.recorder.record_failure(self)
 
     def _account(self, turn: Turn) -> None:
-        from llmchat.pricing import format_cost_text, price_for
+        from llmchat.pricing import format_cost_text
         from llmchat.tokens import counter_for, estimate_usage
 
         usage = turn.usage
         if usage is None:
             counter = counter_for(turn.model)
             usage = estimate_usage(counter, turn.messages, turn.answer, turn.reasoning)
-        price = price_for(turn.provider, turn.model, self.settings.prices)
-        record = self.ledger.add(turn.provider.name, turn.model, usage, price)
+        record = self.ledger.add(
+            turn.provider.name, turn.model, usage, self.price_of(turn.provider, turn.model)
+        )
         self.last_usage = usage
         self.last_cost_text = format_cost_text(record)
         self.last_cost = record.cost
@@ -301,24 +322,28 @@ class ChatSession:
                 usage = event
         if not summary.strip():
             raise UsageError("the model returned an empty summary; nothing changed")
+        counter = counter_for(self.model)
         if usage is None:
-            usage = estimate_usage(counter_for(self.model), messages, summary)
-        from llmchat.pricing import price_for
-
-        self.ledger.add(
-            self.provider.name,
-            self.model,
-            usage,
-            price_for(self.provider, self.model, self.settings.prices),
+            usage = estimate_usage(counter, messages, summary)
+        record = self.ledger.add(
+            self.provider.name, self.model, usage, self.price_of(self.provider, self.model)
         )
-        self.clear()
+        self.last_usage, self.last_cost = usage, record.cost
         exchange = Exchange(user=COMPACT_REQUEST, assistant=summary.strip(), model=self.model)
+        after = counter.count_messages(
+            Conversation(self.conversation.system, [exchange]).messages()
+        )
+        if after >= before:
+            raise UsageError(
+                f"the summary (~{after:,} tokens) is no shorter than the conversation "
+                f"(~{before:,}); nothing changed"
+            )
+        self.clear()
         if self.recorder is not None:
             self.recorder.record_user(self, exchange.user)
         self.conversation.add(exchange)
         if self.recorder is not None:
-            self.recorder.record_reply(self, exchange, None)
-        after, _ = self.context_size()
+            self.recorder.record_reply(self, exchange, usage)
         return before, after
 
     # --- conversation commands ---------------------------------------------------

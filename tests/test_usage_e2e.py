@@ -165,8 +165,16 @@ def test_compact_replaces_history_with_the_summary(
     start_chat: StartChat, fake_server: FakeOpenAI
 ) -> None:
     chat = start_chat(env={"OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": fake_server.base_url})
-    chat.ask("my name is Ada", "echo: my name is Ada")
-    chat.ask("I like tea", "echo: I like tea")
+    chat.send("/compact")
+    chat.expect("nothing to compact")
+    chat.wait_prompt()
+    padding = " and so on" * 40
+    chat.ask("my name is Ada" + padding, "echo: my name is Ada")
+    chat.ask("I like tea" + padding, "echo: I like tea")
+    fake_server.reply(text="SUMMARY: too long " * 200)
+    chat.send("/compact")  # a summary no shorter than the chat changes nothing
+    chat.expect("no shorter")
+    chat.wait_prompt()
     fake_server.reply(text="SUMMARY: Ada likes tea.")
     chat.send("/compact")
     chat.expect("compacted")
@@ -176,6 +184,6 @@ def test_compact_replaces_history_with_the_summary(
     assert "Summarise" in summary_request.messages[-1]["content"]
     chat.ask("what do I like?", "echo: what do I like?")
     contents = [m["content"] for m in fake_server.last.messages]
-    assert "my name is Ada" not in contents
+    assert not any("my name is Ada" in c for c in contents)
     assert "SUMMARY: Ada likes tea." in contents
     assert contents[-1] == "what do I like?"

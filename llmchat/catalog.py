@@ -47,6 +47,8 @@ def print_models(env: Environment, provider_name: str | None, *, offline: bool) 
         registry, provider = settings.registry, settings.provider
     names = provider.model_names()
     source = "built-in list"
+    if not offline and not registry.usable(provider):
+        env.stderr.write(f"llmchat: {provider.key_env} is not set; showing the built-in list\n")
     if not offline and registry.usable(provider):
         from llmchat.client import ChatClient
         from llmchat.config import Timeouts

@@ -15,13 +15,15 @@ def list_chats(env: Environment) -> None:
     env.stdout.write(chat_table(summaries, env.width() if env.stdout_isatty else None) + "\n")
 
 
-def search_chats(env: Environment, text: str) -> None:
+def search_chats(env: Environment, text: str) -> int:
+    """Like grep: exit status 1 when nothing matches."""
     found = store_for(env).search(text)
     if not found:
         env.stderr.write(f"no saved chat mentions {text!r}\n")
-        return
+        return 1
     for chat, snippet in found:
         env.stdout.write(f"{chat.id}  {chat.title}\n    {snippet}\n")
+    return 0
 
 
 def export_chat(env: Environment, chat_id: str, fmt: str) -> None:

@@ -182,7 +182,7 @@ def chats_search(text: Annotated[str, typer.Argument(help="Text to look for.")])
     """Find saved chats whose messages or title contain TEXT (any case)."""
     from llmchat.chat_commands import search_chats
 
-    search_chats(Environment.from_process(), text)
+    raise typer.Exit(search_chats(Environment.from_process(), text))
 
 
 @chats_app.command("show")
@@ -225,7 +225,12 @@ def run_app(args: list[str]) -> int:
         if "--debug" in args:
             raise
         ctx = getattr(err, "ctx", None)
-        hint = f"see `{ctx.command_path} --help`" if ctx is not None else "see `llmchat --help`"
+        if ctx is not None:
+            hint = f"see `{ctx.command_path} --help`"
+        elif args and args[0] in ("providers", "models", "chats"):
+            hint = f"see `llmchat {args[0]} --help`"
+        else:
+            hint = "see `llmchat chat --help`"
         raise UsageError(err.format_message(), hint) from err
     except typer.Abort:
         raise KeyboardInterrupt from None

@@ -258,9 +258,12 @@ class ChatClient:
                     f"check that {key_var} may use this model",
                 )
             if status == 404:
+                url_hint = "check the base URL"
+                if not urlparse(self.provider.base_url).path.rstrip("/"):
+                    url_hint = f"does the base URL need /v1? ({self.provider.base_url})"
                 return ModelNotFoundError(
                     f"{who} does not know that model or endpoint (404): {said}",
-                    f"see `llmchat models -p {self.provider.name}`, or check the base URL",
+                    f"see `llmchat models -p {self.provider.name}`, or {url_hint}",
                 )
             if status == 429:
                 return RateLimitError(

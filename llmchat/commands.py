@@ -138,7 +138,7 @@ def completions_for(session: ChatSession, name: str) -> list[str]:
 
 
 def _model_names(session: ChatSession) -> list[str]:
-    names = session.provider.model_names()
+    names = session.known_models()
     for provider in session.registry.providers:
         if provider.name != session.provider.name and session.registry.usable(provider):
             names += [f"{provider.name}/{m}" for m in provider.model_names()]
@@ -196,11 +196,14 @@ def model(state: ReplState, arg: str) -> Reply:
     """
     session = state.session
     if not arg:
-        names = session.provider.model_names() or [session.model]
+        served = session.server_models()
+        names = served or session.provider.model_names()
         if session.model not in names:
             names = [session.model, *names]
+        source = "from its /models" if served else "built-in list"
         lines = [f"{'*' if n == session.model else ' '} {n}" for n in names]
-        return Reply(f"{session.provider.label} models (* = current):\n" + "\n".join(lines))
+        header = f"{session.provider.label} models ({source}; * = current):"
+        return Reply(header + "\n" + "\n".join(lines))
     before = session.provider
     choice = session.use_model(arg)
     if choice.provider.name != before.name:

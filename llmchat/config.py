@@ -299,6 +299,25 @@ def load_file_config(config_dir: Path) -> FileConfig:
     return parse_file_config(data, path)
 
 
+TOP_LEVEL_KEYS = (
+    "provider", "model", "system", *PARAM_NAMES, "stream", "reasoning", "timeout",
+    "connect_timeout", "providers", "prices",
+)  # fmt: skip
+PROVIDER_KEYS = ("base_url", "api_key_env", "default_model", "label", "models", "context")
+PRICE_KEYS = ("input", "output", "cached_input", "currency")
+
+
+def _reject_unknown(
+    table: Mapping[str, Any], known: tuple[str, ...], where: str, prefix: str
+) -> None:
+    """A misspelt setting is an error, not a silent no-op: `tempreature = 0.2` must not pass."""
+    for key in table:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(known)}"
+            raise ConfigError(f"{where}: unknown setting {prefix}{key!r}", hint)
+
+
 def parse_file_config(data: Mapping[str, Any], path: Path | None = None) -> FileConfig:
     where = str(path) if path else CONFIG_FILE
 
@@ -325,6 +344,7 @@ def parse_file_config(data: Mapping[str, Any], path: Path | None = None) -> File
             raise bad(key, "a positive number")
         return float(value)
 
+    _reject_unknown(data, TOP_LEVEL_KEYS, where, "")
     params = Params()
     for name in PARAM_NAMES:
         if name in data:
@@ -337,6 +357,7 @@ def parse_file_config(data: Mapping[str, Any], path: Path | None = None) -> File
     if not isinstance(providers, dict) or not all(isinstance(v, dict) for v in providers.values()):
         raise bad("[providers]", "a table of tables, like [providers.NAME]")
     for name, table in providers.items():
+        _reject_unknown(table, PROVIDER_KEYS, where, f"providers.{name}.")
         for key in ("base_url", "api_key_env", "default_model", "label"):
             opt_str(table, key, f"providers.{name}.")
         models = table.get("models", [])
@@ -371,6 +392,7 @@ def parse_file_config(data: Mapping[str, Any], path: Path | None = None) -> File
 def _parse_price(table: object, where: str) -> Price:
     if not isinstance(table, dict):
         raise ConfigError(f"{where} must be a table with input and output prices")
+    _reject_unknown(table, PRICE_KEYS, where, "")
     try:
         inp = float(table["input"])
         out = float(table["output"])
@@ -540,7 +562,17 @@ def resolve_settings(flags: CliFlags, vars: Mapping[str, str], file_config: File
         head = model_spec.split("/", 1)[0]
         if registry.find(head) is not None and head == head.lower():
             preferred = head
-    provider = registry.default_provider(preferred)
+    try:
+        provider = registry.default_provider(preferred)
+    except UsageError as err:
+        if not flags.provider and preferred:
+            source = (
+                "LLMCHAT_PROVIDER"
+                if vars.get("LLMCHAT_PROVIDER", "").strip()
+                else (f"provider in {file_config.path or CONFIG_FILE}")
+            )
+            raise ConfigError(f"{err.message} (from {source})", err.hint) from err
+        raise
     if flags.model is None and provider.custom_url:
         # The tutorial .env (OPENAI_BASE_URL + MODEL_NAME) means "that model, on that
         # server": a default model never moves the user off a URL they chose.

@@ -34,9 +34,15 @@ def edit_text(initial: str = "") -> str:
         try:
             result = subprocess.run([*command, str(path)], check=False)
         except OSError as exc:
-            raise UsageError(f"cannot start editor {command[0]!r}: {exc.strerror}") from exc
+            raise UsageError(
+                f"cannot start editor {command[0]!r}: {exc.strerror}",
+                "set $EDITOR (or $VISUAL) to an editor you have, e.g. nano",
+            ) from exc
         if result.returncode != 0:
-            raise UsageError(f"the editor exited with status {result.returncode}; nothing sent")
+            raise UsageError(
+                f"the editor exited with status {result.returncode}; nothing sent",
+                "save and quit the editor normally to send",
+            )
         return path.read_text(encoding="utf-8")
     finally:
         path.unlink(missing_ok=True)

@@ -174,12 +174,14 @@ class Repl:
 
     # --- the loop ---------------------------------------------------------------
 
-    def run(self) -> int:
+    def banner(self) -> None:
         self.say(
             f"llmchat · {self.session.provider.label} · {self.session.model}\n"
             "/help for commands · Alt+Enter for a newline · Ctrl+D to quit",
             dim=True,
         )
+
+    def run(self) -> int:
         prefill = ""
         while True:
             try:
@@ -256,8 +258,10 @@ def run_repl(env: Environment, flags: CliFlags, start: StartOptions, *, raw: boo
     session, loaded = open_session(env, flags, start, warn=commands.warner(state))
     state.session = session
     repl = Repl(env, state)
+    repl.banner()
     if loaded is not None:
-        repl.say(f"continuing {loaded.id} ({len(session.conversation)} turns)", dim=True)
+        turns = len(session.conversation)
+        repl.say(f"continuing {loaded.id} ({turns} turn{'s' if turns != 1 else ''})", dim=True)
         context = last_exchange_text(loaded)
         if context:
             repl.say(context)

@@ -181,6 +181,7 @@ class ChatSession:
         self.last_cost_text: str | None = None
         self.last_cost: Cost | None = None
         self._clients: dict[tuple[str, str], ChatClient] = {}
+        self._server_models: dict[tuple[str, str], list[str] | None] = {}
 
     # --- choosing where to talk ---------------------------------------------
 
@@ -206,6 +207,22 @@ class ChatSession:
             client = ChatClient(provider, key, self.settings.timeouts, self.registry.vars)
             self._clients[cache_key] = client
         return client
+
+    def server_models(self) -> list[str] | None:
+        """The current provider's own /models list, asked once per provider; None if it
+        would not say (then the built-in list is all we know)."""
+        key = (self.provider.name, self.provider.base_url)
+        if key not in self._server_models:
+            try:
+                self._server_models[key] = self.client_for(self.provider).list_models()
+            except LLMChatError:
+                self._server_models[key] = None
+        return self._server_models[key]
+
+    def known_models(self) -> list[str]:
+        """Model names for completion: the server's list once asked, else the built-in one."""
+        listed = self._server_models.get((self.provider.name, self.provider.base_url))
+        return listed or self.provider.model_names()
 
     def model_info(self, provider: Provider, model: str) -> ModelInfo | None:
         """What we know of `model`: from its provider, else from any preset that lists it

@@ -782,3 +782,22 @@ def test_bad_timeouts_in_env_are_config_errors(var: str, raw: str) -> None:
         resolve({"OPENAI_API_KEY": OPENAI_KEY, var: raw})
     assert var in info.value.message
     assert info.value.exit_code == 2
+
+
+def test_a_misspelt_setting_is_an_error_with_a_suggestion(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("tempreature = 0.2\n")
+    with pytest.raises(ConfigError) as caught:
+        load_file_config(tmp_path)
+    assert "tempreature" in caught.value.message
+    assert "temperature" in caught.value.hint
+    (tmp_path / "config.toml").write_text('[providers.mine]\nbase_ulr = "http://x/v1"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_file_config(tmp_path)
+    assert "providers.mine.'base_ulr'" in caught.value.message
+
+
+def test_an_unknown_provider_from_config_says_where_it_came_from(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('provider = "nosuch"\n')
+    with pytest.raises(ConfigError) as caught:
+        resolve_settings(CliFlags(), {"OPENAI_API_KEY": "sk-x"}, load_file_config(tmp_path))
+    assert "config.toml" in caught.value.message

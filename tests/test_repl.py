@@ -136,8 +136,9 @@ def test_tab_completes_commands(start_chat: StartChat, fake_server: FakeOpenAI) 
     chat = start_chat(env=_env(fake_server))
     chat.child.send("/mo")
     chat.child.send("\t")
-    chat.child.send(" \r")  # "/mo" + Tab must have become "/model"
-    chat.expect("(* = current)")
+    chat.expect("del")  # "/mo" + Tab has become "/model"
+    chat.child.send(" \r")
+    chat.expect("* = current)")
     chat.wait_prompt()
 
 
@@ -291,3 +292,20 @@ def test_provider_switch_and_listing(
     chat.ask("hello", "echo: hello")
     assert second_server.last.model == "deepseek-chat"
     assert fake_server.chat_requests() == []
+
+
+def test_model_alone_lists_what_the_server_serves(
+    start_chat: StartChat, fake_server: FakeOpenAI
+) -> None:
+    fake_server.models = ["served-one", "served-two"]
+    chat = start_chat(env=_env(fake_server))
+    chat.send("/model")
+    chat.expect("from its /models")
+    chat.expect("served-two")
+    chat.wait_prompt()
+    chat.child.send("/model served-t")
+    chat.child.send("\t")
+    chat.expect("wo")  # the completion is drawn before Enter is pressed
+    chat.child.send("\r")
+    chat.expect("model: served-two")
+    chat.wait_prompt()

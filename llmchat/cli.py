@@ -67,46 +67,74 @@ def _root(
 def chat_command(
     prompt: Annotated[
         list[str] | None,
-        typer.Argument(help="The question. Piped stdin is appended after it.", show_default=False),
+        typer.Argument(
+            metavar="QUESTION",
+            help="The question. Piped stdin is appended after it.",
+            show_default=False,
+        ),
     ] = None,
     model: Annotated[
-        str | None, typer.Option("-m", "--model", help="Model, or PROVIDER/MODEL.")
+        str | None, typer.Option("-m", "--model", metavar="MODEL", help="Model, or PROVIDER/MODEL.")
     ] = None,
     provider: Annotated[
-        str | None, typer.Option("-p", "--provider", help="Provider (see `llmchat providers`).")
+        str | None,
+        typer.Option(
+            "-p", "--provider", metavar="NAME", help="Provider (see `llmchat providers`)."
+        ),
     ] = None,
-    system: Annotated[str | None, typer.Option("-s", "--system", help="System prompt.")] = None,
-    temperature: Annotated[float | None, typer.Option(help="Sampling temperature, 0–2.")] = None,
-    top_p: Annotated[float | None, typer.Option("--top-p", help="Nucleus sampling, 0–1.")] = None,
+    system: Annotated[
+        str | None, typer.Option("-s", "--system", metavar="TEXT", help="System prompt.")
+    ] = None,
+    temperature: Annotated[
+        float | None, typer.Option(metavar="FLOAT", help="Sampling temperature, 0–2.")
+    ] = None,
+    top_p: Annotated[
+        float | None, typer.Option("--top-p", metavar="FLOAT", help="Nucleus sampling, 0–1.")
+    ] = None,
     max_tokens: Annotated[
-        int | None, typer.Option("--max-tokens", help="Longest reply, in tokens.")
+        int | None, typer.Option("--max-tokens", metavar="N", help="Longest reply, in tokens.")
     ] = None,
     no_stream: Annotated[
-        bool, typer.Option("--no-stream", help="Wait for the whole reply instead of streaming.")
+        bool,
+        typer.Option(
+            "--no-stream", metavar="", help="Wait for the whole reply instead of streaming."
+        ),
     ] = False,
     no_reasoning: Annotated[
-        bool, typer.Option("--no-reasoning", help="Hide a reasoning model's thinking.")
+        bool, typer.Option("--no-reasoning", metavar="", help="Hide a reasoning model's thinking.")
     ] = False,
     raw: Annotated[
-        bool, typer.Option("--raw", help="Show the reply's raw Markdown, even on a terminal.")
+        bool,
+        typer.Option(
+            "--raw", metavar="", help="Show the reply's raw Markdown, even on a terminal."
+        ),
     ] = False,
     usage: Annotated[
-        bool, typer.Option("--usage", help="Print tokens and cost to stderr afterwards.")
+        bool,
+        typer.Option("--usage", metavar="", help="Print tokens and cost to stderr afterwards."),
     ] = False,
     base_url: Annotated[
-        str | None, typer.Option("--base-url", help="Override the provider's base URL.")
+        str | None,
+        typer.Option("--base-url", metavar="URL", help="Override the provider's base URL."),
     ] = None,
     timeout: Annotated[
-        float | None, typer.Option(help="Seconds to wait for the server (default 120).")
+        float | None,
+        typer.Option(metavar="SECONDS", help="Seconds to wait for the server (default 120)."),
     ] = None,
     continue_: Annotated[
-        bool, typer.Option("-c", "--continue", help="Continue the most recent saved chat.")
+        bool,
+        typer.Option("-c", "--continue", metavar="", help="Continue the most recent saved chat."),
     ] = False,
     resume: Annotated[
-        str | None, typer.Option("--resume", help="Continue saved chat ID (a prefix will do).")
+        str | None,
+        typer.Option("--resume", metavar="ID", help="Continue saved chat ID (a prefix will do)."),
     ] = None,
-    no_save: Annotated[bool, typer.Option("--no-save", help="Don't save this chat.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    no_save: Annotated[
+        bool, typer.Option("--no-save", metavar="", help="Don't save this chat.")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
+    ] = False,
 ) -> None:
     """Ask one question, or open the interactive chat (the default command)."""
     from llmchat.chats import StartOptions
@@ -138,7 +166,9 @@ def chat_command(
 
 @app.command("providers")
 def providers_command(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
+    ] = False,
 ) -> None:
     """List providers: base URL, key variable and whether the key is set (masked)."""
     from llmchat.catalog import print_providers
@@ -149,12 +179,18 @@ def providers_command(
 @app.command("models")
 def models_command(
     provider: Annotated[
-        str | None, typer.Option("-p", "--provider", help="Provider (default: the current one).")
+        str | None,
+        typer.Option(
+            "-p", "--provider", metavar="NAME", help="Provider (default: the current one)."
+        ),
     ] = None,
     offline: Annotated[
-        bool, typer.Option("--offline", help="Show the built-in list; don't ask the server.")
+        bool,
+        typer.Option("--offline", metavar="", help="Show the built-in list; don't ask the server."),
     ] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
+    ] = False,
 ) -> None:
     """List a provider's models, from its /models endpoint (or the built-in list)."""
     from llmchat.catalog import print_models
@@ -178,7 +214,9 @@ def chats_list(ctx: typer.Context) -> None:
 
 
 @chats_app.command("search")
-def chats_search(text: Annotated[str, typer.Argument(help="Text to look for.")]) -> None:
+def chats_search(
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="Text to look for.")],
+) -> None:
     """Find saved chats whose messages or title contain TEXT (any case)."""
     from llmchat.chat_commands import search_chats
 
@@ -198,7 +236,9 @@ def chats_show(
 @chats_app.command("export")
 def chats_export(
     chat_id: Annotated[str, typer.Argument(metavar="ID", help="Chat ID (a prefix will do).")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="md or json.")] = "md",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="md|json", help="md or json.")
+    ] = "md",
 ) -> None:
     """Export a saved chat: Markdown to read, or JSON messages ready to replay."""
     from llmchat.chat_commands import export_chat

@@ -68,11 +68,18 @@ class AnswerMarkdown(Markdown):
     }
     # "link_url" styles autolinks, whose text is their URL (see `_tidy_links`).
     INLINES = frozenset({*Markdown.inlines, "link_url"})
+    _settings: ClassVar[dict[str, Any] | None] = None
 
     def __init__(self, tokens: list[Token]) -> None:
-        super().__init__("", code_theme=CODE_THEME, hyperlinks=False)
+        # rich's __init__ builds a markdown-it parser and parses: a quarter of a
+        # millisecond per block, wasted on tokens we already have. Its attributes are
+        # copied from one instance made once instead.
+        if AnswerMarkdown._settings is None:
+            super().__init__("", code_theme=CODE_THEME, hyperlinks=False)
+            self.inlines = set(self.INLINES)
+            AnswerMarkdown._settings = dict(vars(self))
+        self.__dict__.update(AnswerMarkdown._settings)
         self.parsed = tokens
-        self.inlines = set(self.INLINES)
 
 
 def _tidy_links(tokens: list[Token]) -> None:

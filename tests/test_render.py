@@ -11,11 +11,14 @@ import io
 import itertools
 import random
 import re
+import signal
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pexpect
 import pytest
@@ -23,6 +26,7 @@ from conftest import TEST_KEY, FakeOpenAI, Reply, RunLLMChat, Sandbox
 from rich._wrap import divide_line as rich_divide_line
 from rich.cells import cell_len
 from rich.console import Console
+from rich.segment import Segment
 
 from llmchat.cjk import NO_BREAK_BEFORE, divide_line
 from llmchat.environment import Environment
@@ -311,6 +315,39 @@ def test_abort_prints_what_arrived_then_the_note() -> None:
     assert terminal.text()[len(expected) - 1 :] == ["", "[interrupted]", ""]
     renderer.finish(TurnStats())  # after abort: nothing more
     assert Terminal(60).feed(written(target)).rows == terminal.rows
+
+
+class CtrlCWhileRendering(Console):
+    """A console on which Ctrl+C is pressed while the n-th finished block is rendered:
+    the worst moment, with the renderer's state half-way between two frames."""
+
+    countdown = 0
+
+    def render_lines(self, *args: Any, **kwargs: Any) -> list[list[Segment]]:
+        if any(frame.name == "advance" for frame in traceback.extract_stack()):
+            self.countdown -= 1
+            if self.countdown == 0:
+                signal.raise_signal(signal.SIGINT)
+        return super().render_lines(*args, **kwargs)
+
+
+@pytest.mark.parametrize("renders", [1, 4, 8])
+def test_ctrl_c_in_the_middle_of_a_frame_loses_nothing(renders: int) -> None:
+    target = CtrlCWhileRendering(
+        file=io.StringIO(), width=60, height=24, force_terminal=True, color_system="truecolor"
+    )
+    target.countdown = renders
+    renderer = LiveRenderer(target, frame_seconds=0)
+    fed = ""
+    with pytest.raises(KeyboardInterrupt):
+        for piece in random_pieces(MIXED, seed=8):
+            fed += piece
+            renderer.feed(TextDelta(piece))
+    renderer.abort("[interrupted]")
+    terminal = Terminal(60).feed(written(target))
+    expected = one_shot(fed)
+    assert terminal.rows[: len(expected)] == expected
+    assert terminal.text()[len(expected) - 1 :] == ["", "[interrupted]", ""]
 
 
 def test_status_line_and_spinner() -> None:

@@ -68,6 +68,8 @@ def status_text(
         parts.append(stats.cost)
     if finish_reason not in (None, "stop", "tool_calls"):
         parts.append(f"stopped: {finish_reason}")
+    if stats.interrupted:
+        parts.append("interrupted")
     return " · ".join(parts)
 
 

@@ -91,6 +91,8 @@ class PlainRenderer:
             self._spin()
 
     def feed(self, event: ChatEvent) -> None:
+        if self._closed:
+            return
         if isinstance(event, TextDelta) and event.text:
             self._begin_output()
             self._end_thinking()
@@ -101,8 +103,7 @@ class PlainRenderer:
             self._finish_reason = event.reason
 
     def finish(self, stats: TurnStats) -> None:
-        self._close()
-        if self._terminal:
+        if self._close() and self._terminal:
             first = self._first_token
             now = time.monotonic()
             status = status_text(
@@ -115,20 +116,21 @@ class PlainRenderer:
                 self._answer.write(status + "\n", style=DIM if self._color else "")
 
     def abort(self, note: str) -> None:
-        self._close()
-        if note:
+        if self._close() and note:
             self._note.end_line()
             self._note.write(note + "\n")
 
-    def _close(self) -> None:
-        """Stop the spinner, close the reasoning, end the answer's last line."""
+    def _close(self) -> bool:
+        """Stop the spinner, close the reasoning, end the answer's last line; False if
+        that was done already (finish or abort after the other do nothing)."""
         self._stop_spinner()
         if self._closed:
-            return
+            return False
         self._closed = True
         self._end_thinking()
         if self._answer.written:
             self._answer.end_line()
+        return True
 
     def _on_reasoning(self, text: str) -> None:
         if self._thinking_since is None:

@@ -421,6 +421,8 @@ def test_plain_reasoning_goes_to_stderr() -> None:
     renderer.feed(ReasoningDelta("thinking \x1b[1m hard"))
     renderer.feed(TextDelta("answer"))
     renderer.abort("interrupted")
+    renderer.feed(TextDelta("late"))
+    renderer.finish(TurnStats(usage=Usage(completion_tokens=3)))  # after abort: nothing
     assert env.stdout.getvalue() == "answer\n"  # type: ignore[attr-defined]
     assert env.stderr.getvalue() == "thinking \x1b[1m hard\ninterrupted\n"  # type: ignore[attr-defined]
 

@@ -12,15 +12,8 @@ from dataclasses import dataclass, field
 
 from rich.console import Console
 
-from llmchat.render_markdown import (
-    Block,
-    Fence,
-    MarkdownParser,
-    Row,
-    code_rows,
-    markdown_rows,
-    split_blocks,
-)
+from llmchat.render_blocks import Block, Fence, split_blocks
+from llmchat.render_markdown import MarkdownParser, Row, code_rows, markdown_rows
 
 
 def _is_final(block: Block, lines: list[str]) -> bool:

@@ -119,10 +119,15 @@ def written(target: Console) -> str:
     return target.file.getvalue()
 
 
-def one_shot(text: str, width: int = 60) -> list[list[Cell]]:
+def printed_once(text: str, width: int = 60) -> str:
+    """The whole reply rendered at once, as the terminal would receive it."""
     target = console(width)
     target.print(answer_markdown(text))
-    return Terminal(width).feed(written(target)).rows
+    return written(target)
+
+
+def one_shot(text: str, width: int = 60) -> list[list[Cell]]:
+    return Terminal(width).feed(printed_once(text, width)).rows
 
 
 def stream(
@@ -269,14 +274,8 @@ def test_resizing_mid_reply_keeps_every_word_once() -> None:
     terminal.feed(written(target)[mark:])
     # Rows printed before the resize were re-wrapped by the terminal, words cut anywhere.
     seen = "".join("".join(terminal.text()).split())
-    assert seen == "".join("".join(Terminal(60).feed(_print(text, 60)).text()).split())
+    assert seen == "".join("".join(Terminal(60).feed(printed_once(text, 60)).text()).split())
     assert all(cell_len("".join(c for c, _ in row)) <= 40 for row in terminal.rows)
-
-
-def _print(text: str, width: int) -> str:
-    target = console(width)
-    target.print(answer_markdown(text))
-    return written(target)
 
 
 def test_reasoning_is_shown_apart_and_never_in_the_answer() -> None:
@@ -493,7 +492,7 @@ def test_cjk_lines_are_filled_and_never_overflow(sample: str, width: int) -> Non
 
 @pytest.mark.parametrize("width", [20, 40])
 def test_cjk_in_paragraphs_lists_and_tables_fits_the_width(width: int) -> None:
-    rows = Terminal(width).feed(_print(CJK, width)).text()
+    rows = Terminal(width).feed(printed_once(CJK, width)).text()
     assert all(cell_len(row) <= width for row in rows)
     assert not any(row.lstrip(" •│").startswith(tuple(_CLOSING)) for row in rows)
     assert cell_len(rows[0]) >= width - 1  # "Hello world 这是…" fills its first line
@@ -554,9 +553,7 @@ def test_tall_reply_streams_into_a_24_line_terminal(
     text = terminal.text()
     assert text[0] == "Thinking" and text[1].startswith("│ Planning the reply.")
     answer_start = next(i for i, line in enumerate(text) if line.startswith("Thought for ")) + 2
-    target = console(80)
-    target.print(answer_markdown(reply))
-    expected = Terminal(80).feed(written(target)).rows[:-1]
+    expected = one_shot(reply, 80)[:-1]
     got = terminal.rows[answer_start : answer_start + len(expected)]
     assert text[answer_start : answer_start + len(expected)] == [
         "".join(char for char, _ in row).rstrip() for row in expected

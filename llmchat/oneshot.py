@@ -72,6 +72,7 @@ def run_one_shot(
 ) -> int:
     from llmchat.chats import open_session
     from llmchat.render import make_renderer, show_turn
+    from llmchat.terminal import quiet_typeahead
 
     session, _ = open_session(env, flags, start, warn=lambda text: note(env, text))
     if session.settings.switched_provider:
@@ -80,7 +81,9 @@ def run_one_shot(
     for remark in turn.notes:
         note(env, remark)
     renderer = make_renderer(env, show_reasoning=session.show_reasoning, raw=options.raw)
-    if not show_turn(turn, renderer, interrupted_note="interrupted"):
+    with quiet_typeahead(env):
+        shown = show_turn(turn, renderer, interrupted_note="interrupted")
+    if not shown:
         return EXIT_INTERRUPTED
     for warning in turn.warnings:
         note(env, "warning: " + warning)

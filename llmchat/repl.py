@@ -11,7 +11,7 @@ import base64
 import contextlib
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,7 @@ from llmchat.commands import ReplState, Reply
 from llmchat.config import CliFlags
 from llmchat.environment import Environment
 from llmchat.errors import EXIT_OK, LLMChatError
+from llmchat.terminal import quiet_typeahead
 
 if TYPE_CHECKING:
     from llmchat.chats import StartOptions
@@ -79,32 +80,6 @@ def _key_bindings() -> KeyBindings:
         event.current_buffer.insert_text("\n")
 
     return bindings
-
-
-@contextlib.contextmanager
-def quiet_typeahead(env: Environment) -> Iterator[None]:
-    """While a reply streams, keys typed ahead wait for the next prompt, unseen.
-
-    Between prompts the terminal is back in cooked mode: it would echo those keys into
-    the reply and throw them away on Ctrl+C. Echo off and NOFLSH keep them, Enter
-    included, for prompt_toolkit to read as typeahead — as bash does.
-    """
-    try:
-        import termios
-
-        fd = env.stdin.fileno()
-        saved = termios.tcgetattr(fd)
-    except (ImportError, OSError, ValueError, AttributeError):
-        yield
-        return
-    quiet = list(saved)
-    quiet[3] = (quiet[3] & ~termios.ECHO) | termios.NOFLSH
-    try:
-        termios.tcsetattr(fd, termios.TCSANOW, quiet)
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            termios.tcsetattr(fd, termios.TCSANOW, saved)
 
 
 class Repl:

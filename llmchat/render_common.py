@@ -36,7 +36,9 @@ def neutralise(text: str) -> str:
 
 
 def format_seconds(seconds: float) -> str:
-    """A duration the way people say it: 0.8 s, 12 s, 2 min 5 s."""
+    """A duration the way people say it: 0.8 s, 12 s, 2 min 5 s ("<0.1 s", never "0.0 s")."""
+    if seconds < 0.05:
+        return "<0.1 s"
     if seconds < 10:
         return f"{seconds:.1f} s"
     if seconds < 60:

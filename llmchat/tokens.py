@@ -70,7 +70,7 @@ _LETTER = r"[^\W\d_]"
 # (simplified and traditional), Japanese, Korean, Russian, German and French, then
 # rounded, erring high where in doubt: better to trim one turn too many than to overflow.
 # On 1,200 chunks of 1,500 characters, 96% land within ±15% of o200k and all but one
-# within ±25% (the worst, +29%, is a box-drawing table); see docs/bench-tokens.md.
+# within ±25% (the worst, +29%, is a box-drawing table); see docs/benchmarks.md, "Token counting".
 # Every pattern is linear: runs of punctuation are anchored at their start so a long
 # `=====` line cannot make the lookaheads quadratic.
 _WEIGHTS: tuple[tuple[float, bool, str], ...] = (

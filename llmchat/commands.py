@@ -405,7 +405,7 @@ def _switch_chat(state: ReplState, start: StartOptions, flags: CliFlags) -> None
     state.session = session
 
 
-@command("chats", usage="/chats [TEXT]")
+@command("chats", usage="/chats [TEXT]", aliases=("sessions",))
 def chats(state: ReplState, arg: str) -> Reply:
     """List saved chats, newest first, or search them for TEXT."""
     from llmchat.chats import chat_table, store_for

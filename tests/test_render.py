@@ -561,3 +561,39 @@ def test_tall_reply_streams_into_a_24_line_terminal(
     assert got == expected
     tail = text[answer_start + len(expected) :]
     assert tail[0] == "" and "tokens" in tail[1] and "first token" in tail[1]
+
+
+def test_ctrl_c_in_a_pty_is_not_echoed_and_repeats_no_line(
+    fake_server: FakeOpenAI, llmchat_bin: Path, sandbox: Sandbox
+) -> None:
+    """The tty echoes "^C" where the cursor stands; under a live redraw that moved the
+    cursor and the next frame printed a line twice. Echo is off while a reply is drawn."""
+    code = "\n".join(f"print('line {n:03d}')  # 注释 {n}" for n in range(1, 200))
+    fake_server.push(
+        Reply(text=f"Intro.\n\n```python\n{code}\n```\n", chunk_size=8, chunk_delay=0.01)
+    )
+    env = {
+        **sandbox.env,
+        "TERM": "xterm-256color",
+        "COLORTERM": "truecolor",
+        "OPENAI_API_KEY": TEST_KEY,
+        "OPENAI_BASE_URL": fake_server.base_url,
+    }
+    child = pexpect.spawn(
+        str(llmchat_bin),
+        ["x"],
+        env=env,
+        cwd=str(sandbox.cwd),
+        dimensions=(24, 100),
+        encoding="utf-8",
+        timeout=30,
+    )
+    child.expect_exact("line 040")
+    child.sendintr()
+    output = child.before + child.after + child.read()
+    child.close()
+    assert child.exitstatus == 130
+    assert "^C" not in output
+    lines = [line for line in Terminal(100, 24).feed(output).text() if "print('line" in line]
+    assert len(lines) == len(set(lines))
+    assert "interrupted" in output

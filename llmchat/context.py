@@ -7,10 +7,9 @@ the given TokenCounter's job, telling the user is the caller's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from llmchat.providers import Provider
 from llmchat.tokens import REPLY_PRIMING, TokenCounter
 
 DEFAULT_REPLY_BUDGET = 4096
@@ -22,17 +21,6 @@ def default_reply_budget(window: int | None) -> int:
     if window is None:
         return DEFAULT_REPLY_BUDGET
     return max(0, min(DEFAULT_REPLY_BUDGET, window // 4))
-
-
-def window_for(provider: Provider, model: str, overrides: Mapping[str, int]) -> int | None:
-    """`model`'s context window in tokens: config.toml ("provider/model", then "model")
-    over the preset; None when unknown, which turns trimming off."""
-    for key in (f"{provider.name}/{model}", model):
-        window = overrides.get(key)
-        if window is not None:
-            return window
-    info = provider.model_info(model)
-    return info.context if info is not None else None
 
 
 @dataclass(frozen=True)

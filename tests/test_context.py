@@ -11,9 +11,7 @@ from llmchat.context import (
     context_text,
     default_reply_budget,
     fit_messages,
-    window_for,
 )
-from llmchat.providers import preset
 from llmchat.tokens import TokenCounter
 
 SYSTEM = {"role": "system", "content": "You are a helpful assistant. Answer briefly."}
@@ -145,17 +143,6 @@ def test_random_conversations_keep_the_invariants() -> None:
             assert len(result.messages) == (2 if messages[0] is SYSTEM else 1)
         tail = result.messages[1:] if messages[0] is SYSTEM else result.messages
         assert tail == messages[len(messages) - len(tail) :]
-
-
-def test_window_for_presets_and_config() -> None:
-    deepseek = preset("deepseek")
-    vllm = preset("vllm")
-    assert deepseek is not None and vllm is not None
-    assert window_for(deepseek, "deepseek-chat", {}) == 128_000
-    assert window_for(deepseek, "deepseek-chat", {"deepseek-chat": 64_000}) == 64_000
-    assert window_for(deepseek, "deepseek-chat", {"deepseek/deepseek-chat": 32_000}) == 32_000
-    assert window_for(vllm, "my-model", {}) is None
-    assert window_for(vllm, "my-model", {"vllm/my-model": 8_192}) == 8_192
 
 
 @pytest.mark.parametrize(

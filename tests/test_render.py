@@ -522,29 +522,36 @@ def test_pipe_output_of_the_cli_is_exactly_what_the_model_sent(
     assert result.stdout == sent + "\n"
 
 
-def test_tall_reply_streams_into_a_24_line_terminal(
-    fake_server: FakeOpenAI, llmchat_bin: Path, sandbox: Sandbox
-) -> None:
-    """The installed llmchat in a real pty: nothing duplicated, lost or garbled."""
-    reply = MIXED + "\n" + TALL_CODE + "\n" + CJK
-    fake_server.push(Reply(text=reply, chunk_size=5, reasoning="Planning the reply. " * 30))
+def _spawn_cli(
+    llmchat_bin: Path, sandbox: Sandbox, server: FakeOpenAI, question: str, *, columns: int
+) -> pexpect.spawn:
+    """One-shot llmchat in a 24-row pty against the fake server."""
     env = {
         **sandbox.env,
         "TERM": "xterm-256color",
         # rich caches a style's escape codes from its first use: one colour system per process.
         "COLORTERM": "truecolor",
         "OPENAI_API_KEY": TEST_KEY,
-        "OPENAI_BASE_URL": fake_server.base_url,
+        "OPENAI_BASE_URL": server.base_url,
     }
-    child = pexpect.spawn(
+    return pexpect.spawn(
         str(llmchat_bin),
-        ["Write something tall"],
+        [question],
         env=env,
         cwd=str(sandbox.cwd),
-        dimensions=(24, 80),
+        dimensions=(24, columns),
         encoding="utf-8",
         timeout=30,
     )
+
+
+def test_tall_reply_streams_into_a_24_line_terminal(
+    fake_server: FakeOpenAI, llmchat_bin: Path, sandbox: Sandbox
+) -> None:
+    """The installed llmchat in a real pty: nothing duplicated, lost or garbled."""
+    reply = MIXED + "\n" + TALL_CODE + "\n" + CJK
+    fake_server.push(Reply(text=reply, chunk_size=5, reasoning="Planning the reply. " * 30))
+    child = _spawn_cli(llmchat_bin, sandbox, fake_server, "Write something tall", columns=80)
     output = child.read()
     child.close()
     assert child.exitstatus == 0, output[-2000:]
@@ -572,22 +579,7 @@ def test_ctrl_c_in_a_pty_is_not_echoed_and_repeats_no_line(
     fake_server.push(
         Reply(text=f"Intro.\n\n```python\n{code}\n```\n", chunk_size=8, chunk_delay=0.01)
     )
-    env = {
-        **sandbox.env,
-        "TERM": "xterm-256color",
-        "COLORTERM": "truecolor",
-        "OPENAI_API_KEY": TEST_KEY,
-        "OPENAI_BASE_URL": fake_server.base_url,
-    }
-    child = pexpect.spawn(
-        str(llmchat_bin),
-        ["x"],
-        env=env,
-        cwd=str(sandbox.cwd),
-        dimensions=(24, 100),
-        encoding="utf-8",
-        timeout=30,
-    )
+    child = _spawn_cli(llmchat_bin, sandbox, fake_server, "x", columns=100)
     child.expect_exact("line 040")
     child.sendintr()
     output = child.before + child.after + child.read()

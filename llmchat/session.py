@@ -71,13 +71,22 @@ class Turn:
     model: str
     messages: list[dict[str, str]]
     notes: list[str] = field(default_factory=list)
-    answer: str = ""
-    reasoning: str = ""
+    # Pieces, joined on demand: `+=` on an attribute copies the whole reply per token.
+    _answer: list[str] = field(default_factory=list)
+    _reasoning: list[str] = field(default_factory=list)
     usage: Usage | None = None
     finish_reason: str | None = None
     state: str = "new"  # new -> running -> done | interrupted | failed
     warnings: list[str] = field(default_factory=list)
     _events: Generator[ChatEvent, None, None] | None = None
+
+    @property
+    def answer(self) -> str:
+        return "".join(self._answer)
+
+    @property
+    def reasoning(self) -> str:
+        return "".join(self._reasoning)
 
     @property
     def incomplete(self) -> bool:
@@ -100,9 +109,9 @@ class Turn:
         try:
             for event in self._events:
                 if isinstance(event, TextDelta):
-                    self.answer += event.text
+                    self._answer.append(event.text)
                 elif isinstance(event, ReasoningDelta):
-                    self.reasoning += event.text
+                    self._reasoning.append(event.text)
                 elif isinstance(event, Usage):
                     self.usage = event
                 elif isinstance(event, Finish):
@@ -128,7 +137,7 @@ class Turn:
             return
         if self._events is not None:
             self._events.close()  # closes the HTTP response too
-        if self.answer or self.reasoning:
+        if self._answer or self._reasoning:
             self.state = "interrupted"
             self.session._commit(self, interrupted=True)
         else:
@@ -277,10 +286,6 @@ class ChatSession:
         if self.recorder is not None:
             self.recorder.record_user(self, question)
         return Turn(self, question, self.provider, self.model, fit.messages, notes)
-
-    def ask(self, question: str) -> Iterator[ChatEvent]:
-        """The simplest way to drive a turn when nobody needs its notes or state."""
-        yield from self.start_turn(question).events()
 
     def _commit(self, turn: Turn, *, interrupted: bool) -> None:
         exchange = Exchange(

@@ -165,10 +165,10 @@ def child(mode: str, doc_path: str, result_path: str) -> None:
     """Render the document at `doc_path` to stdout as `mode` says; write figures as JSON."""
     from llmchat.environment import Environment
     from llmchat.events import TextDelta, TurnStats, Usage
-    from llmchat.render import make_renderer
+    from llmchat.render.renderer import make_renderer
 
     before_import = _cpu()
-    import llmchat.render_live  # noqa: F401  (measured apart: the REPL preloads it)
+    import llmchat.render.live  # noqa: F401  (measured apart: the REPL preloads it)
 
     import_s = _cpu() - before_import
     text = Path(doc_path).read_text(encoding="utf-8")
@@ -198,7 +198,7 @@ def child(mode: str, doc_path: str, result_path: str) -> None:
         from rich.console import Console
         from rich.markdown import Markdown
 
-        from llmchat.render_markdown import answer_markdown
+        from llmchat.render.markdown import answer_markdown
 
         console = Console(file=sys.stdout, force_terminal=True)
         console.print(Markdown(text) if mode == "once-rich" else answer_markdown(text))

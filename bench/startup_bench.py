@@ -13,7 +13,7 @@ config and data dirs, empty tiktoken cache, proxies pointed at a closed port):
 - CPU (user+sys) and peak RSS of each child.
 
 It also runs `python -X importtime` on the start-up paths (`--version`, `--help`,
-`import llmchat.repl`, the real REPL in a pty up to its first prompt, one-shot) and
+`import llmchat.repl.loop`, the real REPL in a pty up to its first prompt, one-shot) and
 reports whether `openai`, `rich.markdown`, `pygments`, `tiktoken` or `pydantic` were
 imported, and the 5 costliest imports (cumulative).
 
@@ -80,7 +80,7 @@ else:
     print(c.chat.completions.create(model="fake-model", messages=msgs).choices[0].message.content)
 """
 
-# The REPL with its background SDK import switched off (llmchat.session.warm_up patched
+# The REPL with its background SDK import switched off (llmchat.engine.session.warm_up patched
 # as the module loads, so import order and attribution stay as in `llmchat`): shows what
 # the warm-up thread costs the first prompt. Diagnostic only; llmchat never runs like this.
 NO_WARMUP = """\
@@ -90,7 +90,7 @@ from importlib.machinery import PathFinder
 class NoWarmUp:
     @staticmethod
     def find_spec(name, path=None, target=None):
-        if name != "llmchat.session":
+        if name != "llmchat.engine.session":
             return None
         spec = PathFinder.find_spec(name, path)
         run = spec.loader.exec_module
@@ -101,7 +101,7 @@ class NoWarmUp:
         return spec
 
 sys.meta_path.insert(0, NoWarmUp)
-from llmchat.cli import main
+from llmchat.launcher import main
 sys.argv[0] = "llmchat"
 main()
 """
@@ -445,8 +445,8 @@ def main(argv: list[str] | None = None) -> int:
             import_report("`-m llmchat --version`", [*pm, "--version"], env, cwd),
             import_report("`-m llmchat --help`", [*pm, "--help"], env, cwd),
             import_report(
-                "`-c 'import llmchat.repl'` (REPL path)",
-                [python, "-X", "importtime", "-c", "import llmchat.repl"],
+                "`-c 'import llmchat.repl.loop'` (REPL path)",
+                [python, "-X", "importtime", "-c", "import llmchat.repl.loop"],
                 env,
                 cwd,
             ),

@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from llmchat.context import fit_messages
-from llmchat.tokens import (
+from llmchat.engine.context import fit_messages
+from llmchat.engine.tokens import (
     EncodingLike,
     TokenCounter,
     encoding_name_for,

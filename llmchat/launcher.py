@@ -25,16 +25,16 @@ def print_error(err: LLMChatError, stream: TextIO | None = None) -> None:
 
 
 def _bare_repl() -> int:
-    from llmchat.chats import StartOptions
-    from llmchat.config import CliFlags
+    from llmchat.config.resolve import CliFlags
     from llmchat.environment import Environment
-    from llmchat.repl import run_repl
+    from llmchat.repl.loop import run_repl
+    from llmchat.store.recorder import StartOptions
 
     return run_repl(Environment.from_process(), CliFlags(), StartOptions())
 
 
 def _typer_app(args: list[str]) -> int:
-    from llmchat.cli import run_app
+    from llmchat.cli.app import run_app
 
     return run_app(args)
 

@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from llmchat.commands import (
+from llmchat.config.resolve import PARAM_NAMES, CliFlags, FileConfig, Params, resolve_settings
+from llmchat.engine.conversation import Exchange
+from llmchat.engine.session import ChatSession
+from llmchat.environment import Environment
+from llmchat.errors import ConfigError, UsageError
+from llmchat.repl.commands import (
     REGISTRY,
     ReplState,
     completions_for,
@@ -19,11 +24,6 @@ from llmchat.commands import (
     parse,
     unescape,
 )
-from llmchat.config import PARAM_NAMES, CliFlags, FileConfig, Params, resolve_settings
-from llmchat.conversation import Exchange
-from llmchat.environment import Environment
-from llmchat.errors import ConfigError, UsageError
-from llmchat.session import ChatSession
 
 OPENAI_KEY = "sk-openai-" + "a" * 26 + "K1o9"
 DEEPSEEK_KEY = "sk-deepseek-" + "b" * 26 + "D2s8"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from llmchat.config import (
+from llmchat.config.resolve import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
     PARAM_NAMES,
@@ -28,7 +28,7 @@ from llmchat.config import (
     resolve_settings,
 )
 from llmchat.errors import EXIT_USAGE, ConfigError, UsageError
-from llmchat.providers import PRESETS, preset
+from llmchat.providers.presets import PRESETS, preset
 
 REPO = Path(__file__).resolve().parents[1]
 

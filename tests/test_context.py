@@ -6,13 +6,13 @@ import random
 
 import pytest
 
-from llmchat.context import (
+from llmchat.engine.context import (
     DEFAULT_REPLY_BUDGET,
     context_text,
     default_reply_budget,
     fit_messages,
 )
-from llmchat.tokens import TokenCounter
+from llmchat.engine.tokens import TokenCounter
 
 SYSTEM = {"role": "system", "content": "You are a helpful assistant. Answer briefly."}
 

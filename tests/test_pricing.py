@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from llmchat.events import Usage
-from llmchat.pricing import (
+from llmchat.engine.pricing import (
     USAGE_HEADER,
     Cost,
     UsageLedger,
@@ -17,7 +16,8 @@ from llmchat.pricing import (
     parse_usage,
     price_for,
 )
-from llmchat.providers import Price, preset
+from llmchat.events import Usage
+from llmchat.providers.presets import Price, preset
 
 
 def _preset_price(provider: str, model: str) -> Price:

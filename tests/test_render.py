@@ -28,12 +28,12 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.segment import Segment
 
-from llmchat.cjk import NO_BREAK_BEFORE, divide_line
 from llmchat.environment import Environment
 from llmchat.events import Finish, ReasoningDelta, TextDelta, TurnStats, Usage
-from llmchat.render import make_renderer
-from llmchat.render_live import LiveRenderer
-from llmchat.render_markdown import answer_markdown
+from llmchat.render.cjk import NO_BREAK_BEFORE, divide_line
+from llmchat.render.live import LiveRenderer
+from llmchat.render.markdown import answer_markdown
+from llmchat.render.renderer import make_renderer
 
 Cell = tuple[str, str]  # a character and the SGR sequence it was drawn with
 
@@ -506,7 +506,7 @@ def test_latin_text_wraps_exactly_as_rich_does() -> None:
 
 def test_importing_the_renderer_interface_is_cheap() -> None:
     heavy = "{'rich', 'pygments', 'markdown_it'}"
-    code = f"import sys, llmchat.render; print(sorted({heavy} & set(sys.modules)))"
+    code = f"import sys, llmchat.render.renderer; print(sorted({heavy} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "[]", result.stderr
 

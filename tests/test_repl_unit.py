@@ -13,12 +13,12 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from llmchat.commands import ReplState
-from llmchat.config import CliFlags, FileConfig, resolve_settings
+from llmchat.config.resolve import CliFlags, FileConfig, resolve_settings
+from llmchat.engine.session import ChatSession
 from llmchat.environment import Environment
 from llmchat.events import Usage
-from llmchat.repl import Repl, SlashCompleter
-from llmchat.session import ChatSession
+from llmchat.repl.commands import ReplState
+from llmchat.repl.loop import Repl, SlashCompleter
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_narrow_toolbar_drops_whole_parts_never_digits(repl: Repl, state: ReplSt
 
 
 def test_usage_table_fits_a_narrow_terminal(state: ReplState) -> None:
-    from llmchat.commands import dispatch
+    from llmchat.repl.commands import dispatch
 
     session = state.session
     info = session.provider.model_info("gpt-4o-mini")

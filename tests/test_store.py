@@ -20,8 +20,9 @@ import pytest
 
 from llmchat.errors import LLMChatError, UsageError
 from llmchat.events import Usage
-from llmchat.export import export_json, export_markdown
-from llmchat.store import (
+from llmchat.store.export import export_json, export_markdown
+from llmchat.store.records import MessageRecord
+from llmchat.store.writer import (
     AmbiguousChatError,
     ChatNotFoundError,
     ChatStore,
@@ -30,7 +31,6 @@ from llmchat.store import (
     StoreError,
     short_title,
 )
-from llmchat.store_records import MessageRecord
 
 REPO = Path(__file__).resolve().parents[1]
 PARAMS = {"temperature": 0.3, "max_tokens": 512}
@@ -550,7 +550,7 @@ _WRITER_SCRIPT = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from llmchat.store import ChatStore
+    from llmchat.store.writer import ChatStore
 
     data, shared_id, tag, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     store = ChatStore(Path(data))
@@ -607,7 +607,7 @@ _KILLED_SCRIPT = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from llmchat.store import ChatStore
+    from llmchat.store.writer import ChatStore
 
     store = ChatStore(Path(sys.argv[1]))
     chat = store.new_chat("p", "m", system="sys")
@@ -651,7 +651,7 @@ def test_sigkill_mid_chat_loses_nothing_written(store: ChatStore, tmp_path: Path
 
 def test_store_imports_neither_openai_nor_rich(tmp_path: Path) -> None:
     code = (
-        "import sys, llmchat.store, llmchat.export; "
+        "import sys, llmchat.store.writer, llmchat.store.export; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('openai', 'rich')))"
     )
     out = subprocess.run(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 
+from llmchat.engine.think_tags import ThinkSplitter, split_think_tags
 from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, Usage
-from llmchat.thinking import ThinkSplitter, split_think_tags
 
 
 def run(chunks: Iterable[str]) -> tuple[str, str]:

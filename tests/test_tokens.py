@@ -16,8 +16,8 @@ import pytest
 import tiktoken
 import tiktoken.load
 
-from llmchat import tokens
-from llmchat.tokens import (
+from llmchat.engine import tokens
+from llmchat.engine.tokens import (
     REPLY_PRIMING,
     TOKENS_PER_MESSAGE,
     TokenCounter,
@@ -235,7 +235,7 @@ def blackhole() -> Iterator[str]:
 _PROBE = """
 import json, sys, time
 start = time.perf_counter()
-from llmchat.tokens import counter_for
+from llmchat.engine.tokens import counter_for
 counter = counter_for(sys.argv[1])
 n = counter.count("Hello, world! 你好，世界。")
 print(json.dumps({"seconds": time.perf_counter() - start, "exact": counter.exact,
@@ -308,7 +308,7 @@ def test_cached_encoding_is_used_exactly() -> None:
 
 def test_importing_the_core_loads_no_heavy_library() -> None:
     code = (
-        "import sys, llmchat.tokens, llmchat.pricing, llmchat.context; "
+        "import sys, llmchat.engine.tokens, llmchat.engine.pricing, llmchat.engine.context; "
         "print([m for m in ('openai', 'rich', 'tiktoken') if m in sys.modules])"
     )
     out = subprocess.run(

@@ -1,0 +1,278 @@
+"""The command line: flags and subcommands, one-shot vs REPL, exit codes. Nothing else.
+
+`llmchat "question"` and `llmchat` (the REPL) are the default `chat` command;
+`providers`, `models` and `chats` are subcommands. Every LLMChatError is caught here
+once, printed as one line, and turned into its exit code; `--debug` re-raises.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from llmchat import __version__
+from llmchat.environment import Environment
+from llmchat.errors import UsageError
+
+try:  # Typer >= 0.24 vendors Click; older releases use Click itself.
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found,unused-ignore]
+
+
+class DefaultChatGroup(TyperGroup):
+    """Runs `chat` when the first word is not a subcommand: `llmchat "hi"`, `llmchat -m x`."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        first = args[0] if args else None
+        if first is None or (first not in self.commands and first not in ("--help", "-h")):
+            args = ["chat", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=DefaultChatGroup,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=(
+        "Chat with any OpenAI-compatible model from the terminal.\n\n"
+        'Run `llmchat` for an interactive chat, `llmchat "question"` for one answer, '
+        "or pipe text in: `git diff | llmchat -s 'review this'`. "
+        "See `llmchat chat --help` for the chat options."
+    ),
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"llmchat {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", "-V", help="Print the version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """Chat with any OpenAI-compatible model from the terminal."""
+
+
+@app.command("chat")
+def chat_command(
+    prompt: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="QUESTION",
+            help="The question. Piped stdin is appended after it.",
+            show_default=False,
+        ),
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("-m", "--model", metavar="MODEL", help="Model, or PROVIDER/MODEL.")
+    ] = None,
+    provider: Annotated[
+        str | None,
+        typer.Option(
+            "-p", "--provider", metavar="NAME", help="Provider (see `llmchat providers`)."
+        ),
+    ] = None,
+    system: Annotated[
+        str | None, typer.Option("-s", "--system", metavar="TEXT", help="System prompt.")
+    ] = None,
+    temperature: Annotated[
+        float | None, typer.Option(metavar="FLOAT", help="Sampling temperature, 0–2.")
+    ] = None,
+    top_p: Annotated[
+        float | None, typer.Option("--top-p", metavar="FLOAT", help="Nucleus sampling, 0–1.")
+    ] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option("--max-tokens", metavar="N", help="Longest reply, in tokens.")
+    ] = None,
+    no_stream: Annotated[
+        bool,
+        typer.Option(
+            "--no-stream", metavar="", help="Wait for the whole reply instead of streaming."
+        ),
+    ] = False,
+    no_reasoning: Annotated[
+        bool, typer.Option("--no-reasoning", metavar="", help="Hide a reasoning model's thinking.")
+    ] = False,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw", metavar="", help="Show the reply's raw Markdown, even on a terminal."
+        ),
+    ] = False,
+    usage: Annotated[
+        bool,
+        typer.Option("--usage", metavar="", help="Print tokens and cost to stderr afterwards."),
+    ] = False,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", metavar="URL", help="Override the provider's base URL."),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(metavar="SECONDS", help="Seconds to wait for the server (default 120)."),
+    ] = None,
+    continue_: Annotated[
+        bool,
+        typer.Option("-c", "--continue", metavar="", help="Continue the most recent saved chat."),
+    ] = False,
+    resume: Annotated[
+        str | None,
+        typer.Option("--resume", metavar="ID", help="Continue saved chat ID (a prefix will do)."),
+    ] = None,
+    no_save: Annotated[
+        bool, typer.Option("--no-save", metavar="", help="Don't save this chat.")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
+    ] = False,
+) -> None:
+    """Ask one question, or open the interactive chat (the default command)."""
+    from llmchat.cli.chat import OneShotOptions, gather_question, run_one_shot
+    from llmchat.config.resolve import CliFlags
+    from llmchat.store.recorder import StartOptions
+
+    env = Environment.from_process()
+    flags = CliFlags(
+        provider=provider,
+        model=model,
+        system=system,
+        base_url=base_url,
+        temperature=temperature,
+        top_p=top_p,
+        max_tokens=max_tokens,
+        stream=False if no_stream else None,
+        show_reasoning=False if no_reasoning else None,
+        timeout=timeout,
+    )
+    start = StartOptions(resume=resume, continue_latest=continue_, save=not no_save)
+    question = gather_question(prompt or [], env)
+    if question is None:
+        from llmchat.repl.loop import run_repl
+
+        raise typer.Exit(run_repl(env, flags, start, raw=raw))
+    options = OneShotOptions(raw=raw, show_usage=usage)
+    raise typer.Exit(run_one_shot(env, flags, start, question, options))
+
+
+@app.command("providers")
+def providers_command(
+    debug: Annotated[
+        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
+    ] = False,
+) -> None:
+    """List providers: base URL, key variable and whether the key is set (masked)."""
+    from llmchat.cli.listing import print_providers
+
+    print_providers(Environment.from_process())
+
+
+@app.command("models")
+def models_command(
+    provider: Annotated[
+        str | None,
+        typer.Option(
+            "-p", "--provider", metavar="NAME", help="Provider (default: the current one)."
+        ),
+    ] = None,
+    offline: Annotated[
+        bool,
+        typer.Option("--offline", metavar="", help="Show the built-in list; don't ask the server."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
+    ] = False,
+) -> None:
+    """List a provider's models, from its /models endpoint (or the built-in list)."""
+    from llmchat.cli.listing import print_models
+
+    print_models(Environment.from_process(), provider, offline=offline)
+
+
+chats_app = typer.Typer(
+    help="Saved chats: list, search, show, export, delete.", no_args_is_help=False
+)
+app.add_typer(chats_app, name="chats")
+
+
+@chats_app.callback(invoke_without_command=True)
+def chats_list(ctx: typer.Context) -> None:
+    """List saved chats, newest first (`llmchat chats` alone)."""
+    if ctx.invoked_subcommand is None:
+        from llmchat.cli.chats import list_chats
+
+        list_chats(Environment.from_process())
+
+
+@chats_app.command("search")
+def chats_search(
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="Text to look for.")],
+) -> None:
+    """Find saved chats whose messages or title contain TEXT (any case)."""
+    from llmchat.cli.chats import search_chats
+
+    raise typer.Exit(search_chats(Environment.from_process(), text))
+
+
+@chats_app.command("show")
+def chats_show(
+    chat_id: Annotated[str, typer.Argument(metavar="ID", help="Chat ID (a prefix will do).")],
+) -> None:
+    """Print a saved chat as Markdown."""
+    from llmchat.cli.chats import export_chat
+
+    export_chat(Environment.from_process(), chat_id, "md")
+
+
+@chats_app.command("export")
+def chats_export(
+    chat_id: Annotated[str, typer.Argument(metavar="ID", help="Chat ID (a prefix will do).")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="md|json", help="md or json.")
+    ] = "md",
+) -> None:
+    """Export a saved chat: Markdown to read, or JSON messages ready to replay."""
+    from llmchat.cli.chats import export_chat
+
+    export_chat(Environment.from_process(), chat_id, fmt)
+
+
+@chats_app.command("delete")
+def chats_delete(
+    chat_id: Annotated[str, typer.Argument(metavar="ID", help="Chat ID (a prefix will do).")],
+) -> None:
+    """Delete a saved chat."""
+    from llmchat.cli.chats import delete_chat
+
+    delete_chat(Environment.from_process(), chat_id)
+
+
+def run_app(args: list[str]) -> int:
+    """Run the Typer app; Click's usage errors become our one-line UsageError."""
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=args, prog_name="llmchat", standalone_mode=False)
+    except ClickException as err:
+        if "--debug" in args:
+            raise
+        ctx = getattr(err, "ctx", None)
+        if ctx is not None:
+            hint = f"see `{ctx.command_path} --help`"
+        elif args and args[0] in ("providers", "models", "chats"):
+            hint = f"see `llmchat {args[0]} --help`"
+        else:
+            hint = "see `llmchat chat --help`"
+        raise UsageError(err.format_message(), hint) from err
+    except typer.Abort:
+        raise KeyboardInterrupt from None
+    return code if isinstance(code, int) else 0
+

@@ -1,0 +1,43 @@
+"""`llmchat chats …`: saved chats from the command line (list, search, show, export, delete)."""
+
+from __future__ import annotations
+
+from llmchat.environment import Environment
+from llmchat.errors import UsageError
+from llmchat.store.recorder import chat_table, store_for
+
+
+def list_chats(env: Environment) -> None:
+    summaries = store_for(env).list_chats()
+    if not summaries:
+        env.stderr.write("no saved chats yet\n")
+        return
+    env.stdout.write(chat_table(summaries, env.width() if env.stdout_isatty else None) + "\n")
+
+
+def search_chats(env: Environment, text: str) -> int:
+    """Like grep: exit status 1 when nothing matches."""
+    found = store_for(env).search(text)
+    if not found:
+        env.stderr.write(f"no saved chat mentions {text!r}\n")
+        return 1
+    for chat, snippet in found:
+        env.stdout.write(f"{chat.id}  {chat.title}\n    {snippet}\n")
+    return 0
+
+
+def export_chat(env: Environment, chat_id: str, fmt: str) -> None:
+    from llmchat.store.export import export_json, export_markdown
+
+    if fmt not in ("md", "markdown", "json"):
+        raise UsageError(f"unknown export format {fmt!r}", "use --format md or --format json")
+    loaded = store_for(env).load(chat_id)
+    for warning in loaded.warnings:
+        env.stderr.write(f"llmchat: {warning}\n")
+    text = export_json(loaded) if fmt == "json" else export_markdown(loaded)
+    env.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def delete_chat(env: Environment, chat_id: str) -> None:
+    deleted = store_for(env).delete(chat_id)
+    env.stderr.write(f"deleted {deleted}\n")

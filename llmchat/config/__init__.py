@@ -1,0 +1,1 @@
+"""Settings: typed records, the config file and `.env`, precedence, the provider registry."""

@@ -1,0 +1,33 @@
+"""Reads the real world once (process env, .env, config.toml) into Settings.
+
+Shared by one-shot mode, the REPL and the listing commands so they can never
+disagree about which provider, key or model is in force.
+"""
+
+from __future__ import annotations
+
+from llmchat.config.resolve import (
+    CliFlags,
+    FileConfig,
+    ProviderRegistry,
+    Settings,
+    build_registry,
+    load_dotenv_vars,
+    load_file_config,
+    merge_env,
+    resolve_settings,
+)
+from llmchat.environment import Environment
+
+
+def effective_vars(env: Environment) -> dict[str, str]:
+    return merge_env(env.vars, load_dotenv_vars())
+
+
+def load_settings(env: Environment, flags: CliFlags) -> Settings:
+    return resolve_settings(flags, effective_vars(env), load_file_config(env.config_dir))
+
+
+def load_registry(env: Environment) -> tuple[ProviderRegistry, FileConfig]:
+    file_config = load_file_config(env.config_dir)
+    return build_registry(effective_vars(env), file_config), file_config

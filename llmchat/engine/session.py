@@ -1,0 +1,391 @@
+"""ChatSession: the one engine both the REPL and one-shot mode drive.
+
+It owns the provider/model choice, the conversation, the usage ledger and the
+clients; it yields ChatEvents and knows nothing of the screen. A turn either
+completes (question and answer join the conversation), is interrupted (what
+arrived is kept, marked), or fails (nothing is kept; the question can be retried).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from llmchat.config.resolve import ModelChoice, Params, Settings
+from llmchat.engine.conversation import Conversation, Exchange
+from llmchat.errors import LLMChatError, UsageError
+from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, TurnStats, Usage
+from llmchat.providers.presets import ModelInfo, Price, Provider
+
+if TYPE_CHECKING:
+    from llmchat.engine.pricing import Cost, UsageLedger
+    from llmchat.wire.client import ChatClient
+
+
+class Recorder(Protocol):
+    """Where finished messages go (the chat store); see store.py."""
+
+    def record_user(self, session: ChatSession, text: str) -> None: ...
+
+    def record_reply(
+        self, session: ChatSession, exchange: Exchange, usage: Usage | None
+    ) -> None: ...
+
+    def record_failure(self, session: ChatSession) -> None: ...
+
+    def record_clear(self, session: ChatSession) -> None: ...
+
+    def record_undo(self, session: ChatSession) -> None: ...
+
+
+COMPACT_REQUEST = (
+    "Summarise our conversation so far so that we can continue it from the summary alone: "
+    "keep every fact, decision, name, number and piece of code that matters, drop the rest. "
+    "Write it in the language we have been using."
+)
+
+
+def warm_up() -> threading.Thread:
+    """Import the SDK in the background so the first request doesn't pay for it."""
+
+    def load() -> None:
+        # A failure here is reported by the real import on first use.
+        with contextlib.suppress(Exception):
+            import llmchat.wire.client  # noqa: F401
+
+    thread = threading.Thread(target=load, name="llmchat-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+@dataclass
+class Turn:
+    """One question on its way: iterate `events()`, then read the outcome."""
+
+    session: ChatSession
+    question: str
+    provider: Provider
+    model: str
+    messages: list[dict[str, str]]
+    notes: list[str] = field(default_factory=list)
+    # Pieces, joined on demand: `+=` on an attribute copies the whole reply per token.
+    _answer: list[str] = field(default_factory=list)
+    _reasoning: list[str] = field(default_factory=list)
+    usage: Usage | None = None
+    finish_reason: str | None = None
+    state: str = "new"  # new -> running -> done | interrupted | failed
+    warnings: list[str] = field(default_factory=list)
+    _events: Generator[ChatEvent, None, None] | None = None
+
+    @property
+    def answer(self) -> str:
+        return "".join(self._answer)
+
+    @property
+    def reasoning(self) -> str:
+        return "".join(self._reasoning)
+
+    @property
+    def incomplete(self) -> bool:
+        """The stream ended without the server saying it was finished."""
+        return self.state == "done" and self.finish_reason is None
+
+    def events(self) -> Iterator[ChatEvent]:
+        from llmchat.engine.think_tags import split_think_tags
+        from llmchat.wire.client import ChatRequest
+
+        request = ChatRequest(
+            model=self.model,
+            messages=self.messages,
+            params=self.session.params,
+            stream=self.session.stream,
+        )
+        self.state = "running"
+        client = self.session.client_for(self.provider)
+        self._events = split_think_tags(client.events(request))
+        try:
+            for event in self._events:
+                if isinstance(event, TextDelta):
+                    self._answer.append(event.text)
+                elif isinstance(event, ReasoningDelta):
+                    self._reasoning.append(event.text)
+                elif isinstance(event, Usage):
+                    self.usage = event
+                elif isinstance(event, Finish):
+                    self.finish_reason = event.reason
+                yield event
+        except KeyboardInterrupt:
+            self.interrupt()
+            raise
+        except GeneratorExit:
+            self.interrupt()
+            raise
+        except LLMChatError:
+            self._fail()
+            raise
+        except Exception:
+            self._fail()
+            raise
+        self._complete()
+
+    def interrupt(self) -> None:
+        """Stop here: keep what arrived, marked interrupted (idempotent)."""
+        if self.state != "running":
+            return
+        if self._events is not None:
+            self._events.close()  # closes the HTTP response too
+        if self._answer or self._reasoning:
+            self.state = "interrupted"
+            self.session._commit(self, interrupted=True)
+        else:
+            self._fail()
+            self.state = "interrupted"
+
+    def _fail(self) -> None:
+        self.state = "failed"
+        self.session._fail(self)
+
+    def _complete(self) -> None:
+        self.state = "done"
+        if self.finish_reason == "length":
+            self.warnings.append(
+                "the reply hit the token limit (finish_reason: length); raise max_tokens "
+                "for a longer answer"
+            )
+        elif self.finish_reason == "content_filter":
+            self.warnings.append("the provider's content filter stopped the reply")
+        elif self.finish_reason is None:
+            self.warnings.append("the reply may be incomplete: the stream ended without a finish")
+        self.session._commit(self, interrupted=False)
+
+    def stats(self) -> TurnStats:
+        return TurnStats(
+            usage=self.session.last_usage,
+            cost=self.session.last_cost_text,
+            interrupted=self.state == "interrupted",
+        )
+
+
+class ChatSession:
+    """Provider, model, parameters and conversation of one chat."""
+
+    def __init__(self, settings: Settings, recorder: Recorder | None = None) -> None:
+        from llmchat.engine.pricing import UsageLedger
+
+        self.settings = settings
+        self.registry = settings.registry
+        self.provider = settings.provider
+        self.model = settings.model
+        self.params: Params = settings.params
+        self.stream = settings.stream
+        self.show_reasoning = settings.show_reasoning
+        self.conversation = Conversation(system=settings.system)
+        self.ledger: UsageLedger = UsageLedger()
+        self.recorder = recorder
+        self.last_failed_question: str | None = None
+        self.last_usage: Usage | None = None
+        self.last_cost_text: str | None = None
+        self.last_cost: Cost | None = None
+        self._clients: dict[tuple[str, str], ChatClient] = {}
+        self._server_models: dict[tuple[str, str], list[str] | None] = {}
+
+    # --- choosing where to talk ---------------------------------------------
+
+    def use_model(self, spec: str) -> ModelChoice:
+        choice = self.registry.resolve_model(spec, self.provider)
+        self.registry.require_key(choice.provider)
+        self.provider, self.model = choice.provider, choice.model
+        return choice
+
+    def use_provider(self, name: str) -> Provider:
+        provider = self.registry.get(name)
+        self.registry.require_key(provider)
+        self.provider, self.model = provider, provider.default_model
+        return provider
+
+    def client_for(self, provider: Provider) -> ChatClient:
+        from llmchat.wire.client import ChatClient
+
+        key = self.registry.require_key(provider)
+        cache_key = (provider.name, provider.base_url)
+        client = self._clients.get(cache_key)
+        if client is None:
+            client = ChatClient(provider, key, self.settings.timeouts, self.registry.vars)
+            self._clients[cache_key] = client
+        return client
+
+    def server_models(self) -> list[str] | None:
+        """The current provider's own /models list, asked once per provider; None if it
+        would not say (then the built-in list is all we know)."""
+        key = (self.provider.name, self.provider.base_url)
+        if key not in self._server_models:
+            try:
+                self._server_models[key] = self.client_for(self.provider).list_models()
+            except LLMChatError:
+                self._server_models[key] = None
+        return self._server_models[key]
+
+    def known_models(self) -> list[str]:
+        """Model names for completion: the server's list once asked, else the built-in one."""
+        listed = self._server_models.get((self.provider.name, self.provider.base_url))
+        return listed or self.provider.model_names()
+
+    def model_info(self, provider: Provider, model: str) -> ModelInfo | None:
+        """What we know of `model`: from its provider, else from any preset that lists it
+        (the tutorial .env points OPENAI_BASE_URL at DeepSeek and names deepseek-chat)."""
+        info = provider.model_info(model)
+        if info is None:
+            for other in self.registry.providers:
+                info = other.model_info(model)
+                if info is not None:
+                    break
+        return info
+
+    def price_of(self, provider: Provider, model: str) -> Price | None:
+        from llmchat.engine.pricing import price_for
+
+        price = price_for(provider, model, self.settings.prices)
+        if price is None and provider.model_info(model) is None:
+            info = self.model_info(provider, model)
+            price = info.price if info else None
+        return price
+
+    @property
+    def context_window(self) -> int | None:
+        info = self.model_info(self.provider, self.model)
+        return info.context if info else None
+
+    def context_size(self) -> tuple[int, bool]:
+        """Tokens the next request would carry before the new question, and whether exact."""
+        from llmchat.engine.tokens import counter_for
+
+        counter = counter_for(self.model)
+        return counter.count_messages(self.conversation.messages()), counter.exact
+
+    # --- asking ----------------------------------------------------------------
+
+    def start_turn(self, question: str) -> Turn:
+        """Prepare a request: the whole conversation, trimmed to the model's window."""
+        if not question.strip():
+            raise UsageError("nothing to send: the message is empty")
+        from llmchat.engine.context import fit_messages
+        from llmchat.engine.tokens import counter_for
+
+        messages = self.conversation.messages(pending_user=question)
+        fit = fit_messages(
+            messages,
+            window=self.context_window,
+            reply_budget=self.params.max_tokens,
+            counter=counter_for(self.model),
+        )
+        notice = fit.notice()
+        notes = [notice] if notice else []
+        if self.recorder is not None:
+            self.recorder.record_user(self, question)
+        return Turn(self, question, self.provider, self.model, fit.messages, notes)
+
+    def _commit(self, turn: Turn, *, interrupted: bool) -> None:
+        exchange = Exchange(
+            user=turn.question,
+            assistant=turn.answer,
+            reasoning=turn.reasoning,
+            interrupted=interrupted,
+            model=turn.model,
+        )
+        self.conversation.add(exchange)
+        self.last_failed_question = None
+        self._account(turn)
+        if self.recorder is not None:
+            self.recorder.record_reply(self, exchange, self.last_usage)
+
+    def _fail(self, turn: Turn) -> None:
+        self.last_failed_question = turn.question
+        if self.recorder is not None:
+            self.recorder.record_failure(self)
+
+    def _account(self, turn: Turn) -> None:
+        from llmchat.engine.pricing import format_cost_text
+        from llmchat.engine.tokens import counter_for, estimate_usage
+
+        usage = turn.usage
+        if usage is None:
+            counter = counter_for(turn.model)
+            usage = estimate_usage(counter, turn.messages, turn.answer, turn.reasoning)
+        record = self.ledger.add(
+            turn.provider.name, turn.model, usage, self.price_of(turn.provider, turn.model)
+        )
+        self.last_usage = usage
+        self.last_cost_text = format_cost_text(record)
+        self.last_cost = record.cost
+
+    def compact(self) -> tuple[int, int]:
+        """Replace the conversation with the model's summary of it; tokens before and after.
+
+        The summary becomes one exchange (a request for it, and the summary), so the
+        messages still alternate user/assistant as every provider expects.
+        """
+        from llmchat.engine.tokens import counter_for, estimate_usage
+        from llmchat.wire.client import ChatRequest
+
+        if not self.conversation.exchanges:
+            raise UsageError("nothing to compact yet")
+        before, _ = self.context_size()
+        messages = self.conversation.messages(pending_user=COMPACT_REQUEST)
+        request = ChatRequest(model=self.model, messages=messages, params=self.params, stream=False)
+        summary = ""
+        usage: Usage | None = None
+        for event in self.client_for(self.provider).events(request):
+            if isinstance(event, TextDelta):
+                summary += event.text
+            elif isinstance(event, Usage):
+                usage = event
+        if not summary.strip():
+            raise UsageError("the model returned an empty summary; nothing changed")
+        counter = counter_for(self.model)
+        if usage is None:
+            usage = estimate_usage(counter, messages, summary)
+        record = self.ledger.add(
+            self.provider.name, self.model, usage, self.price_of(self.provider, self.model)
+        )
+        self.last_usage, self.last_cost = usage, record.cost
+        exchange = Exchange(user=COMPACT_REQUEST, assistant=summary.strip(), model=self.model)
+        after = counter.count_messages(
+            Conversation(self.conversation.system, [exchange]).messages()
+        )
+        if after >= before:
+            raise UsageError(
+                f"the summary (~{after:,} tokens) is no shorter than the conversation "
+                f"(~{before:,}); nothing changed"
+            )
+        self.clear()
+        if self.recorder is not None:
+            self.recorder.record_user(self, exchange.user)
+        self.conversation.add(exchange)
+        if self.recorder is not None:
+            self.recorder.record_reply(self, exchange, usage)
+        return before, after
+
+    # --- conversation commands ---------------------------------------------------
+
+    def clear(self) -> None:
+        self.conversation.clear()
+        if self.recorder is not None:
+            self.recorder.record_clear(self)
+
+    def undo(self) -> Exchange | None:
+        dropped = self.conversation.undo()
+        if dropped is not None and self.recorder is not None:
+            self.recorder.record_undo(self)
+        return dropped
+
+    def retry_question(self) -> str:
+        """The question to ask again: the last failed one, else the last one answered."""
+        if self.last_failed_question:
+            return self.last_failed_question
+        last = self.undo()
+        if last is None:
+            raise UsageError("nothing to retry yet")
+        return last.user

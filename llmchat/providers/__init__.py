@@ -1,0 +1,1 @@
+"""Provider presets as data: base URLs, key variables, models, windows, prices."""

@@ -1,0 +1,1 @@
+"""Drawing a streamed reply: live Markdown on a terminal, byte-exact text into a pipe."""

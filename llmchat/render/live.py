@@ -1,0 +1,206 @@
+"""The terminal renderer: Markdown rendered as it streams, reasoning shown apart, a spinner
+until the first token and a dim status line after the last.
+
+Work is done in frames, at most one per FRAME_SECONDS (fewer if frames get expensive),
+so a fast stream costs a bounded number of redraws; a daemon thread animates the spinner
+and draws what a stalled stream left pending. Both take one lock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+
+from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, TurnStats
+from llmchat.render.common import (
+    SPINNER_FRAMES,
+    TICK_SECONDS,
+    Ticker,
+    format_seconds,
+    neutralise,
+    sigint_deferred,
+    status_text,
+)
+from llmchat.render.markdown import Row
+from llmchat.render.screen import Screen
+from llmchat.render.stream import MarkdownStream
+from llmchat.render.thinking import ThinkingStream, thought_for
+
+FRAME_SECONDS = 1 / 20
+# A frame that took t seconds delays the next by FRAME_COST_FACTOR * t: rendering never
+# takes more than about a third of the time, so a fast reply cannot make us fall behind.
+FRAME_COST_FACTOR = 2.0
+
+
+class LiveRenderer:
+    """Streams a reply onto a terminal through a rich Console (see `make_renderer`).
+
+    `frame_seconds` is the shortest time between frames; 0 draws a frame for every event
+    (tests use it to cut replies at every possible place).
+    """
+
+    def __init__(
+        self,
+        console: Console,
+        *,
+        show_reasoning: bool = True,
+        frame_seconds: float = FRAME_SECONDS,
+    ) -> None:
+        self._console = console
+        self._show_reasoning = show_reasoning
+        self._frame_seconds = frame_seconds
+        self._lock = threading.RLock()
+        self._screen = Screen(console)
+        self._answer = MarkdownStream(console)
+        self._thinking = ThinkingStream(console)
+        self._ticker: Ticker | None = None
+        self._queued: list[Row] = []  # final rows waiting for the next frame
+        self._started = time.monotonic()
+        self._first_token: float | None = None
+        self._thinking_since: float | None = None
+        self._answering = False
+        self._printed = False
+        self._spinning = False
+        self._dirty = False
+        self._closed = False
+        self._next_frame = 0.0
+        self._finish_reason: str | None = None
+
+    def start(self) -> None:
+        with self._lock:
+            self._started = time.monotonic()
+            self._frame()
+        self._ticker = Ticker(self._tick)
+        self._ticker.start()
+
+    def feed(self, event: ChatEvent) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            if isinstance(event, TextDelta):
+                self._on_text(event.text)
+            elif isinstance(event, ReasoningDelta):
+                self._on_reasoning(event.text)
+            elif isinstance(event, Finish):
+                self._finish_reason = event.reason
+            if self._dirty and time.monotonic() >= self._next_frame:
+                self._frame()
+
+    def finish(self, stats: TurnStats) -> None:
+        self._stop_ticker()
+        with self._lock:
+            if self._closed:
+                return
+            now = time.monotonic()
+            first = self._first_token
+            status = status_text(
+                stats,
+                first_token_after=None if first is None else first - self._started,
+                generating_for=0.0 if first is None else now - first,
+                finish_reason=self._finish_reason,
+            )
+            self._close(status)
+
+    def abort(self, note: str) -> None:
+        self._stop_ticker()
+        with self._lock:
+            if not self._closed:
+                self._close(note)
+
+    def _on_text(self, text: str) -> None:
+        if not text:
+            return
+        self._answer.feed(neutralise(text))
+        self._dirty = True
+        now = time.monotonic()
+        if self._first_token is None:
+            self._first_token = now
+        if not self._answering and text.strip():
+            self._end_thinking(now)
+            self._answering = True
+
+    def _on_reasoning(self, text: str) -> None:
+        # Reasoning after the answer began is dropped: it would land inside the answer.
+        if not text or self._answering:
+            return
+        if self._show_reasoning:
+            self._thinking.feed(neutralise(text))
+            self._dirty = True
+        now = time.monotonic()
+        if self._first_token is None:
+            self._first_token = now
+        if self._thinking_since is None:
+            self._thinking_since = now
+
+    def _end_thinking(self, now: float) -> None:
+        """Close the reasoning section: its last rows, how long it took, a blank line."""
+        if self._thinking_since is None:
+            return
+        if self._show_reasoning:
+            self._queued.extend(self._thinking.advance(final=True))
+        self._queued.extend([thought_for(now - self._thinking_since), []])
+        self._thinking_since = None
+
+    def _close(self, last_line: str) -> None:
+        """Print everything that arrived for good, then `last_line` dimmed."""
+        with sigint_deferred():
+            self._closed = True
+            self._end_thinking(time.monotonic())
+            self._frame(final=True)
+            if last_line:
+                blank: list[Row] = [[]] if self._printed else []
+                text = Text(last_line, style="dim")
+                self._screen.draw(blank + self._console.render_lines(text, pad=False), [])
+            self._screen.close()
+
+    def _stop_ticker(self) -> None:
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+
+    def _tick(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            if self._spinning or (self._dirty and time.monotonic() >= self._next_frame):
+                self._frame()
+
+    def _frame(self, *, final: bool = False) -> None:
+        """Print what became final, redraw what is live; schedule the next frame by cost."""
+        began = time.perf_counter()
+        with sigint_deferred():
+            rows, self._queued = self._queued, []
+            budget = self._screen.height()
+            if self._thinking_since is not None and self._show_reasoning:
+                rows.extend(self._thinking.advance())
+            rows.extend(self._answer.advance(budget=budget, final=final))
+            live = [] if final else self._live_rows(budget)
+            self._screen.draw(rows, live)
+            self._printed = self._printed or bool(rows)
+            self._dirty = False
+        if self._frame_seconds:
+            cost = time.perf_counter() - began
+            self._next_frame = time.monotonic() + max(self._frame_seconds, FRAME_COST_FACTOR * cost)
+
+    def _live_rows(self, budget: int) -> list[Row]:
+        if self._answering:
+            self._spinning = False
+            return self._answer.live(budget)
+        live = self._thinking.live() if self._thinking_since is not None else []
+        self._spinning = not live
+        return live or [self._spinner_row()]
+
+    def _spinner_row(self) -> Row:
+        now = time.monotonic()
+        elapsed = now - self._started
+        frame = SPINNER_FRAMES[int(elapsed / TICK_SECONDS) % len(SPINNER_FRAMES)]
+        if self._thinking_since is None:
+            label = f"waiting {format_seconds(elapsed)}"
+        else:
+            label = f"thinking {format_seconds(now - self._thinking_since)}"
+        return [Segment(f"{frame} ", Style(bold=True)), Segment(label, Style(dim=True))]

@@ -1,0 +1,209 @@
+"""The answer as it streams, split into rows that are final and rows that may still change.
+
+Final rows are rendered once and printed for good; only the block still being written is
+re-rendered, so the cost of a reply grows with its length, not with its length squared.
+The final rows, concatenated, are exactly the rows of the whole answer rendered at once.
+Nothing here writes to the terminal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.console import Console
+
+from llmchat.render.blocks import Block, Fence, split_blocks
+from llmchat.render.markdown import MarkdownParser, Row, code_rows, markdown_rows
+
+
+def _is_final(block: Block, lines: list[str]) -> bool:
+    """Whether the last block of the complete lines can no longer change.
+
+    A heading or rule is one finished line; a paragraph, quote or table ends at a blank
+    line; a closed fence is closed. Anything else (lists above all) waits for the next block.
+    """
+    if block.kind in ("heading_open", "hr"):
+        return True
+    if block.kind == "fence":
+        return Fence.of(block, lines) is None
+    if block.kind in ("paragraph_open", "blockquote_open", "table_open"):
+        # lines[-1] is the empty piece after the last newline, not a line.
+        return block.end_line < len(lines) - 1 and not lines[block.end_line].strip()
+    return False
+
+
+@dataclass
+class _OpenFence:
+    """A fenced code block still being written, printed a run of lines at a time."""
+
+    fence: Fence
+    blank_before: bool
+    lines: list[str] = field(default_factory=list)
+    printed: int = 0
+    last_text_line: int = -1
+
+    def add(self, line: str) -> None:
+        self.lines.append(line)
+        if line.strip():
+            self.last_text_line = len(self.lines) - 1
+
+
+class MarkdownStream:
+    """Accumulates answer text; `advance` hands out the rows that became final."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._parser = MarkdownParser()
+        self._pending: list[str] = []
+        # Uncommitted source, starting at a block's first line; inside an open fence,
+        # only the unfinished last line (the complete ones are in `_fence.lines`).
+        self._tail = ""
+        self._new_line = False  # rich's state between blocks: see Block.blank_line_before
+        self._fence: _OpenFence | None = None
+
+    def feed(self, text: str) -> None:
+        self._pending.append(text)
+
+    def advance(self, *, budget: int, final: bool = False) -> list[Row]:
+        """Rows that are final now (all of them when `final`); `budget` is the live height."""
+        text = self._tail + "".join(self._pending)
+        self._pending.clear()
+        rows: list[Row] = []
+        while True:
+            if self._fence is not None:
+                text = self._advance_fence(text, rows, budget=budget, final=final)
+                if self._fence is not None:
+                    break
+            else:
+                text = self._advance_blocks(text, rows, final=final)
+                if self._fence is None:
+                    break
+        self._tail = text
+        return rows
+
+    def live(self, budget: int) -> list[Row]:
+        """Rows for what is not final yet, as it would look if the reply ended here."""
+        if self._fence is not None:
+            return self._live_fence(budget)
+        text = self._tail + "".join(self._pending)
+        if not text.strip():
+            return []
+        tokens = self._parser.parse(text, keep_references=False)
+        blocks = split_blocks(tokens)
+        rows = markdown_rows(self._console, tokens)
+        blank = bool(blocks) and blocks[0].blank_line_before(self._new_line)
+        return [[], *rows] if rows and blank else rows
+
+    def _block_rows(self, block: Block) -> list[Row]:
+        rows = markdown_rows(self._console, block.tokens)
+        if block.blank_line_before(self._new_line):
+            rows.insert(0, [])
+        self._new_line = block.new_line_after
+        return rows
+
+    def _advance_blocks(self, text: str, rows: list[Row], *, final: bool) -> str:
+        """Commit the finished blocks of `text`; return what stays (or enter an open fence)."""
+        cut = len(text) if final else text.rfind("\n") + 1
+        complete, partial = text[:cut], text[cut:]
+        if not complete.strip():
+            return "" if final else text
+        blocks = split_blocks(self._parser.parse(complete, keep_references=True))
+        if not blocks:
+            return "" if final else text
+        lines = complete.split("\n")
+        last = blocks[-1]
+        done = len(blocks) if final or _is_final(last, lines) else len(blocks) - 1
+        for block in blocks[:done]:
+            rows.extend(self._block_rows(block))
+        if done == len(blocks):
+            return "\n".join(lines[last.end_line :]) + partial
+        fence = Fence.of(last, lines)
+        if fence is None:
+            return "\n".join(lines[last.first_line :]) + partial
+        self._fence = _OpenFence(fence, blank_before=self._new_line)
+        for line in lines[last.first_line + 1 : -1]:
+            self._fence.add(fence.code_line(line))
+        return partial
+
+    def _advance_fence(self, text: str, rows: list[Row], *, budget: int, final: bool) -> str:
+        """Take complete lines into the open fence until it closes; print settled lines."""
+        assert self._fence is not None
+        state = self._fence
+        pieces = text.split("\n")
+        partial = pieces.pop()
+        if final and partial:
+            pieces.append(partial)
+            partial = ""
+        for index, line in enumerate(pieces):
+            if state.fence.closes(line):
+                rows.extend(self._close_fence())
+                return "\n".join([*pieces[index + 1 :], partial])
+            state.add(state.fence.code_line(line))
+        if final:
+            rows.extend(self._close_fence())
+            return ""
+        rows.extend(self._settled_code(budget))
+        return partial
+
+    def _settled_code(self, budget: int) -> list[Row]:
+        """Print the older lines of a long open code block, keeping the newest ones live.
+
+        Colours are exact only when lexed from the block's first line (a lexer started
+        mid-block may start inside a string and never recover), so runs of lines are
+        printed in sizes that grow with the block: the lexing from the top stays linear
+        overall. A line is settled once a non-blank line follows it (trailing blank lines
+        vanish when the block closes) and `keep` lines follow it, which the lexer reads
+        too: a string or comment open across the cut colours as in the finished block.
+        """
+        assert self._fence is not None
+        state = self._fence
+        keep = max(1, budget // 3)
+        if len(state.lines) - state.printed < max(budget - keep, state.printed // 3):
+            return []
+        stop = min(state.last_text_line, len(state.lines) - keep)
+        if stop <= state.printed:
+            return []
+        top = state.printed == 0
+        rows = code_rows(
+            self._console,
+            "\n".join(state.lines),
+            state.fence.lexer,
+            first=state.printed,
+            stop=stop,
+            top=top,
+            bottom=False,
+        )
+        if top and state.blank_before:
+            rows.insert(0, [])
+        state.printed = stop
+        return rows
+
+    def _close_fence(self) -> list[Row]:
+        """The rest of the block, as rich's Markdown draws a fence's (right-stripped) code."""
+        assert self._fence is not None
+        state = self._fence
+        code = "\n".join(state.lines).rstrip()
+        lexer = state.fence.lexer
+        if state.printed == 0:
+            rows = code_rows(self._console, code, lexer)
+            if state.blank_before:
+                rows.insert(0, [])
+        else:
+            rows = code_rows(self._console, code, lexer, first=state.printed, top=False)
+        self._fence = None
+        self._new_line = True
+        return rows
+
+    def _live_fence(self, budget: int) -> list[Row]:
+        assert self._fence is not None
+        state = self._fence
+        lines = state.lines + ([self._tail] if self._tail else [])
+        first = max(state.printed, len(lines) - budget)
+        # A few lines of context for the lexer: a long string or comment may look off
+        # until its lines are printed for good (with LEX_CONTEXT lines of context).
+        base = max(0, first - budget // 3)
+        top = state.printed == 0 and first == 0
+        rows = code_rows(
+            self._console, "\n".join(lines[base:]), state.fence.lexer, first=first - base, top=top
+        )
+        return [[], *rows] if top and state.blank_before else rows

@@ -1,0 +1,1 @@
+"""The interactive loop, its key bindings and completion, and the slash-commands."""

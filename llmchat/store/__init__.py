@@ -1,0 +1,1 @@
+"""Saved chats on disk: records, writing, reading, export, and the session recorder."""

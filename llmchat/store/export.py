@@ -1,0 +1,67 @@
+"""A saved chat as a document: Markdown to read or share, JSON to replay against an API.
+
+Both export the chat as it stands (after /clear and /undo), the same messages a
+resume would send. Pure string building: no I/O, no `rich`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from llmchat.store.reader import LoadedChat
+from llmchat.store.records import JsonValue
+
+
+def export_json(loaded: LoadedChat) -> str:
+    """A /chat/completions request body: model, saved generation params, OpenAI messages.
+
+    Only allow-listed parameters were ever saved, so the body carries nothing secret;
+    POST it with your own key to replay the chat.
+    """
+    body: dict[str, JsonValue] = {"model": loaded.model}
+    body.update(loaded.params)
+    body["messages"] = [dict(m) for m in loaded.messages]
+    return json.dumps(body, ensure_ascii=False, indent=2) + "\n"
+
+
+def export_markdown(loaded: LoadedChat, *, reasoning: bool = True) -> str:
+    """Title, date and model, then one `##` section per message.
+
+    Reasoning, when kept, sits in a collapsed <details> block: it is there for whoever
+    wants it and out of the way of whoever reads the answer.
+    """
+    summary = loaded.summary()
+    title = summary.title if loaded.title or summary.turns else f"Chat {loaded.id}"
+    model = "/".join(part for part in (loaded.provider, loaded.model) if part) or "unknown"
+    lines = [
+        f"# {title}",
+        "",
+        f"- Chat: `{loaded.id}`",
+        f"- Date: {loaded.created.astimezone():%Y-%m-%d %H:%M %Z}",
+        f"- Model: {model}",
+    ]
+    if summary.tokens:
+        lines.append(f"- Tokens: {summary.tokens:,}")
+    lines.append("")
+    if loaded.system:
+        lines += ["## System", "", loaded.system.strip(), ""]
+    for rec in loaded.replay:
+        if rec.role == "user":
+            lines += ["## You", "", rec.content.strip(), ""]
+            continue
+        lines += [f"## Assistant ({rec.model or loaded.model or 'unknown'})", ""]
+        if reasoning and rec.reasoning:
+            lines += [
+                "<details><summary>Reasoning</summary>",
+                "",
+                rec.reasoning.strip(),
+                "",
+                "</details>",
+                "",
+            ]
+        lines += [rec.content.strip(), ""]
+        if rec.interrupted:
+            lines += ["*(interrupted)*", ""]
+    if loaded.unanswered is not None:
+        lines += ["## You", "", loaded.unanswered.strip(), "", "*(no reply)*", ""]
+    return "\n".join(lines).rstrip() + "\n"

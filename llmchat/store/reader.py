@@ -1,0 +1,211 @@
+"""Reading a saved chat back: parse its lines, survive damage, replay /clear and /undo.
+
+Read-only and forgiving: a line that is not a record becomes a warning naming the
+file and line, never an exception, so one bad byte cannot cost a user the whole chat.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from llmchat.store.records import (
+    ChatNotFoundError,
+    ClearRecord,
+    MessageRecord,
+    MetaRecord,
+    Params,
+    Record,
+    RecordError,
+    from_json,
+    parse_time,
+    store_error,
+    time_from_id,
+)
+
+SUFFIX = ".jsonl"
+TITLE_WIDTH = 60
+
+
+@dataclass
+class ChatSummary:
+    """One line of the chat list. Turns, tokens and cost count everything the file
+    records, cleared and undone turns included: they happened and were paid for."""
+
+    id: str
+    created: datetime
+    updated: datetime
+    title: str
+    provider: str | None
+    model: str | None
+    turns: int
+    tokens: int
+    cost: dict[str, float]
+    path: Path
+
+
+@dataclass
+class LoadedChat:
+    """A chat read back: its current settings, what replays, every record, and any damage.
+
+    `replay` is the conversation as it stands after /clear and /undo: user and assistant
+    records, system prompt excluded. A last question the crash left unanswered is not
+    in it (replaying it would send two questions in a row); it is in `unanswered`.
+    """
+
+    id: str
+    path: Path
+    created: datetime
+    updated: datetime
+    provider: str | None
+    model: str | None
+    params: Params
+    title: str | None
+    system: str | None
+    replay: list[MessageRecord]
+    unanswered: str | None
+    records: list[Record]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def messages(self) -> list[dict[str, str]]:
+        """The replay in OpenAI format, system prompt first: ready to send."""
+        out = [{"role": "system", "content": self.system}] if self.system else []
+        out.extend({"role": rec.role, "content": rec.content} for rec in self.replay)
+        return out
+
+    def exchanges(self) -> list[tuple[MessageRecord, MessageRecord | None]]:
+        """The replay as (question, answer) pairs, answer None when there was none."""
+        pairs: list[tuple[MessageRecord, MessageRecord | None]] = []
+        for rec in self.replay:
+            if rec.role == "user":
+                pairs.append((rec, None))
+            elif pairs and pairs[-1][1] is None:
+                pairs[-1] = (pairs[-1][0], rec)
+        return pairs
+
+    def summary(self) -> ChatSummary:
+        user_messages = [r for r in self._messages() if r.role == "user"]
+        tokens = 0
+        cost: dict[str, float] = {}
+        for rec in self._messages():
+            if rec.usage is not None:
+                tokens += rec.usage.total_tokens
+            if rec.cost is not None:
+                cost[rec.cost.currency] = cost.get(rec.cost.currency, 0.0) + rec.cost.amount
+        title = self.title or (short_title(user_messages[0].content) if user_messages else "")
+        return ChatSummary(
+            id=self.id,
+            created=self.created,
+            updated=self.updated,
+            title=title or "(untitled)",
+            provider=self.provider,
+            model=self.model,
+            turns=len(user_messages),
+            tokens=tokens,
+            cost=cost,
+            path=self.path,
+        )
+
+    def _messages(self) -> Iterator[MessageRecord]:
+        return (r for r in self.records if isinstance(r, MessageRecord))
+
+
+def short_title(text: str, width: int = TITLE_WIDTH) -> str:
+    """The first non-blank line, whitespace squeezed, cut at a word near `width` with '…'."""
+    line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    line = " ".join(line.split())
+    if len(line) <= width:
+        return line
+    cut = line[: width - 1]
+    if " " in cut[width // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip() + "…"
+
+
+def snippet(text: str, needle: str, radius: int = 40) -> str | None:
+    """One line around the first case-insensitive match, '…' where cut; None if no match."""
+    flat = " ".join(text.split())
+    # casefold can change length (ß -> ss); lower() keeps indexes aligned for slicing.
+    at = flat.lower().find(needle.lower())
+    if at < 0:
+        if needle.casefold() not in flat.casefold():
+            return None
+        return flat[: 2 * radius] + ("…" if len(flat) > 2 * radius else "")
+    start, end = max(0, at - radius), min(len(flat), at + len(needle) + radius)
+    return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")
+
+
+def read_chat(path: Path) -> LoadedChat:
+    """Parse one chat file. A line that is not a record (cut short by a crash, damaged,
+    from a newer schema) is skipped with a warning naming file and line; the rest loads."""
+    try:
+        data = path.read_bytes()
+        mtime = path.stat().st_mtime
+    except FileNotFoundError as exc:
+        raise ChatNotFoundError(f"no saved chat at {path}") from exc
+    except OSError as exc:
+        raise store_error("read", path, exc) from exc
+
+    lines = data.split(b"\n")
+    complete = data.endswith(b"\n")  # else the last element is a line cut short
+    records: list[Record] = []
+    warnings: list[str] = []
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        last_cut = number == len(lines) and not complete
+        try:
+            records.append(from_json(json.loads(raw)))
+        except RecordError as exc:
+            warnings.append(f"{path} line {number}: {exc}, record skipped")
+        except ValueError:
+            what = "incomplete last record" if last_cut else "corrupt record"
+            warnings.append(f"{path} line {number}: {what} skipped")
+
+    chat_id = path.name[: -len(SUFFIX)]
+    updated = datetime.fromtimestamp(mtime, timezone.utc)
+    provider = model = title = system = created = None
+    params: Params = {}
+    replay: list[MessageRecord] = []
+    for rec in records:
+        if isinstance(rec, MetaRecord):
+            created = created or rec.created
+            provider = rec.provider or provider
+            model = rec.model or model
+            params = rec.params if rec.params is not None else params
+            title = rec.title if rec.title_set else title
+        elif isinstance(rec, MessageRecord):
+            if rec.role == "system":
+                system = rec.content or None  # a later system prompt replaces the earlier
+            else:
+                replay.append(rec)
+            provider = provider or rec.provider
+            model = model or rec.model
+        elif isinstance(rec, ClearRecord):
+            replay.clear()
+        else:
+            users = [i for i, r in enumerate(replay) if r.role == "user"]
+            if users:
+                del replay[users[-1] :]
+    unanswered = None
+    if replay and replay[-1].role == "user":
+        unanswered = replay.pop().content
+    return LoadedChat(
+        id=chat_id,
+        path=path,
+        created=parse_time(created) or time_from_id(chat_id) or updated,
+        updated=updated,
+        provider=provider,
+        model=model,
+        params=params,
+        title=title,
+        system=system,
+        replay=replay,
+        unanswered=unanswered,
+        records=records,
+        warnings=warnings,
+    )

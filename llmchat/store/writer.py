@@ -1,0 +1,496 @@
+"""Saved chats on disk: one private, append-only JSON Lines file per chat, written as it happens.
+
+`ChatWriter` appends one record per event, each a single O_APPEND write of a whole
+line, synced before returning, so a crash loses at most the reply in flight and two
+processes never interleave within a line. `ChatStore` lists, finds, loads and deletes.
+Must stay cheap to import (no `openai`, no `rich`) and must never write a key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+
+from llmchat.errors import redact
+from llmchat.events import Usage
+from llmchat.store.reader import (
+    SUFFIX,
+    ChatSummary,
+    LoadedChat,
+    read_chat,
+    short_title,
+    snippet,
+)
+from llmchat.store.records import (
+    ROLES,
+    AmbiguousChatError,
+    ChatNotFoundError,
+    ClearRecord,
+    Cost,
+    CostLike,
+    MessageRecord,
+    MetaRecord,
+    Params,
+    Record,
+    StoreError,
+    UndoRecord,
+    clean_params,
+    new_chat_id,
+    now_iso,
+    store_error,
+    to_json,
+)
+
+try:  # POSIX only; on Windows same-chat writers rely on O_APPEND alone.
+    import fcntl
+except ImportError:  # pragma: no cover - exercised on Windows only
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = [
+    "AmbiguousChatError",
+    "ChatNotFoundError",
+    "ChatStore",
+    "ChatSummary",
+    "ChatWriter",
+    "Cost",
+    "LoadedChat",
+    "StoreError",
+    "short_title",
+]
+
+CHATS_DIR = "chats"
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+# Our ids never hold a path separator or a leading dot; checking keeps "../x" out of paths.
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_O_BINARY = getattr(os, "O_BINARY", 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+@contextmanager
+def _locked(fd: int) -> Iterator[None]:
+    """An exclusive lock for the read-last-byte-then-append step; a no-op without fcntl."""
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _last_byte(fd: int, size: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, 1, size - 1)
+    os.lseek(fd, size - 1, os.SEEK_SET)  # pragma: no cover - Windows
+    return os.read(fd, 1)  # pragma: no cover
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _sync(fd: int) -> None:
+    # fdatasync also covers the file size, which is all an append changes.
+    (getattr(os, "fdatasync", None) or os.fsync)(fd)
+
+
+def _sync_dir(path: Path) -> None:
+    """Make a new directory entry survive a power cut; not possible (nor needed) on Windows."""
+    if sys.platform == "win32":  # pragma: no cover
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY | _O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _encode(record: Record) -> bytes:
+    # ensure_ascii=False keeps CJK text readable in the file; one record, one line.
+    return (json.dumps(to_json(record), ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+class ChatWriter:
+    """Appends one chat's records to its file, each in one locked O_APPEND write.
+
+    A new chat is created lazily: nothing touches the disk until the first user or
+    assistant message, so starting llmchat and quitting leaves no empty chat behind.
+    Until then, `id` may still change (only if another file took it first).
+    """
+
+    def __init__(
+        self,
+        store: ChatStore,
+        chat_id: str,
+        *,
+        created: str,
+        provider: str | None,
+        model: str | None,
+        params: Params,
+        title: str | None,
+        fd: int | None = None,
+    ) -> None:
+        self._store = store
+        self.id = chat_id
+        self._created = created
+        self._provider = provider
+        self._model = model
+        self._params = params
+        self._title = title
+        self._fd = fd
+        self._pending: list[Record] = []
+        self._closed = False
+
+    @property
+    def path(self) -> Path:
+        return self._store.chats_dir / f"{self.id}{SUFFIX}"
+
+    @property
+    def on_disk(self) -> bool:
+        """Whether the file exists yet (see lazy creation above)."""
+        return self._fd is not None
+
+    def append_message(
+        self,
+        role: str,
+        content: str,
+        *,
+        provider: str | None,
+        model: str | None,
+        params: object = None,
+        usage: Usage | None = None,
+        cost: CostLike | None = None,
+        reasoning: str | None = None,
+        interrupted: bool = False,
+    ) -> None:
+        """Record one message. Content is saved exactly as typed or received: redacting
+        it would change the user's words; keys never reach content by construction."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}, not {role!r}")
+        record = MessageRecord(
+            role=role,
+            content=content,
+            ts=now_iso(),
+            provider=_clean_name(provider),
+            model=_clean_name(model),
+            params=clean_params(params) or None,
+            usage=usage,
+            cost=Cost(float(cost.amount), str(cost.currency)) if cost is not None else None,
+            reasoning=reasoning or None,
+            interrupted=interrupted,
+        )
+        if self._fd is None and role == "system":
+            self._pending.append(record)
+            return
+        self._write(record)
+
+    def set_title(self, title: str | None) -> None:
+        """An explicit title; None or blank goes back to the first question."""
+        title = " ".join(title.split()) if title else None
+        if title == self._title:
+            return
+        self._title = title
+        self._write(MetaRecord(title=title, title_set=True), lazy=True)
+
+    def update_meta(
+        self,
+        *,
+        provider: str | None = None,
+        model: str | None = None,
+        params: object = None,
+    ) -> None:
+        """Record a /provider, /model or /set change; only fields that changed are written."""
+        provider, model = _clean_name(provider), _clean_name(model)
+        cleaned = clean_params(params) if params is not None else None
+        changed = MetaRecord(
+            provider=provider if provider is not None and provider != self._provider else None,
+            model=model if model is not None and model != self._model else None,
+            params=cleaned if cleaned is not None and cleaned != self._params else None,
+        )
+        if changed == MetaRecord():
+            return
+        self._provider = changed.provider or self._provider
+        self._model = changed.model or self._model
+        self._params = changed.params if changed.params is not None else self._params
+        self._write(changed, lazy=True)
+
+    def mark_clear(self) -> None:
+        """The REPL's /clear: replay starts afresh here (the system prompt stays)."""
+        self._write(ClearRecord(ts=now_iso()), lazy=True)
+
+    def mark_undo(self) -> None:
+        """The REPL's /undo, or a failed request: replay drops the last question and answer."""
+        self._write(UndoRecord(ts=now_iso()), lazy=True)
+
+    def close(self) -> None:
+        self._closed = True
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> ChatWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _write(self, record: Record, *, lazy: bool = False) -> None:
+        if self._closed:
+            raise ValueError(f"chat {self.id} is closed")
+        if self._fd is None:
+            if lazy:
+                # Before the file exists, meta changes are already in the state that
+                # becomes the first meta line, and clear/undo have no turns to act on.
+                return
+            self._create()
+        self._append(b"".join(_encode(r) for r in [*self._pending, record]))
+        self._pending = []  # only once written: a failed write keeps the meta line for a retry
+
+    def _first_meta(self) -> MetaRecord:
+        return MetaRecord(
+            id=self.id,
+            created=self._created,
+            provider=self._provider,
+            model=self._model,
+            params=self._params,
+            title=self._title,
+            title_set=True,
+        )
+
+    def _create(self) -> None:
+        """Create the file, private from its first byte, under an id nobody else holds."""
+        chats_dir = self._store.ensure_dirs()
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL | _O_BINARY | _O_CLOEXEC
+        for _ in range(100):
+            try:
+                fd = os.open(self.path, flags, FILE_MODE)
+                break
+            except FileExistsError:
+                self.id = new_chat_id()
+            except OSError as exc:
+                raise store_error("create chat file", self.path, exc) from exc
+        else:  # pragma: no cover - 100 clashes on 24 random bits
+            raise StoreError(f"could not find a free chat id in {chats_dir}")
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, FILE_MODE)  # the umask could only have removed bits; be exact
+        self._fd = fd
+        self._pending.insert(0, self._first_meta())
+        if self._store.durable:
+            _sync_dir(chats_dir)
+
+    def _append(self, payload: bytes) -> None:
+        assert self._fd is not None
+        fd = self._fd
+        try:
+            with _locked(fd):
+                size = os.fstat(fd).st_size
+                # A crash may have cut the last line short; start ours on a fresh line.
+                if size and _last_byte(fd, size) != b"\n":
+                    payload = b"\n" + payload
+                _write_all(fd, payload)
+            if self._store.durable:
+                _sync(fd)
+        except OSError as exc:
+            raise store_error("save chat to", self.path, exc) from exc
+
+
+def _clean_name(value: str | None) -> str | None:
+    # Provider and model names come from config; masking costs nothing and closes a door.
+    return redact(value) if value else value
+
+
+class ChatStore:
+    """All saved chats under `<data_dir>/chats/`, one `<id>.jsonl` each.
+
+    `durable=True` (the default) syncs every record to the disk before returning, so a
+    power cut loses at most the record being written; records come at human pace, so
+    the few milliseconds are never felt. Tests may turn it off for speed.
+    """
+
+    def __init__(self, data_dir: Path, *, durable: bool = True) -> None:
+        self.data_dir = Path(data_dir)
+        self.durable = durable
+
+    @property
+    def chats_dir(self) -> Path:
+        return self.data_dir / CHATS_DIR
+
+    def ensure_dirs(self) -> Path:
+        """Create the data and chats directories 0700; tighten chats/ if it is looser."""
+        try:
+            if not self.data_dir.exists():
+                self.data_dir.mkdir(parents=True, mode=DIR_MODE, exist_ok=True)
+                os.chmod(self.data_dir, DIR_MODE)
+            self.chats_dir.mkdir(mode=DIR_MODE, exist_ok=True)
+            if (self.chats_dir.stat().st_mode & 0o777) != DIR_MODE:
+                os.chmod(self.chats_dir, DIR_MODE)
+        except OSError as exc:
+            raise store_error("create directory", self.chats_dir, exc) from exc
+        return self.chats_dir
+
+    def new_chat(
+        self,
+        provider: str | None,
+        model: str | None,
+        params: object = None,
+        system: str | None = None,
+    ) -> ChatWriter:
+        """A writer for a new chat; the file appears with the first user message."""
+        now = datetime.now(timezone.utc)
+        writer = ChatWriter(
+            self,
+            new_chat_id(now),
+            created=now.isoformat(timespec="milliseconds"),
+            provider=_clean_name(provider),
+            model=_clean_name(model),
+            params=clean_params(params),
+            title=None,
+        )
+        if system:
+            writer.append_message("system", system, provider=provider, model=model)
+        return writer
+
+    def open_for_append(self, chat_id: str) -> ChatWriter:
+        """A writer that continues a saved chat (resume), its state read from the file."""
+        loaded = self.load(chat_id)
+        try:
+            fd = os.open(loaded.path, os.O_RDWR | os.O_APPEND | _O_BINARY | _O_CLOEXEC)
+        except FileNotFoundError as exc:
+            raise ChatNotFoundError(f"chat {loaded.id} was deleted") from exc
+        except OSError as exc:
+            raise store_error("open", loaded.path, exc) from exc
+        return ChatWriter(
+            self,
+            loaded.id,
+            created=loaded.created.isoformat(),
+            provider=loaded.provider,
+            model=loaded.model,
+            params=loaded.params,
+            title=loaded.title,
+            fd=fd,
+        )
+
+    def _scan(self) -> list[tuple[int, str, Path]]:
+        """(mtime_ns, id, path) of every chat file, most recently written first."""
+        try:
+            entries = list(os.scandir(self.chats_dir))
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise store_error("read", self.chats_dir, exc) from exc
+        found: list[tuple[int, str, Path]] = []
+        for entry in entries:
+            chat_id = entry.name[: -len(SUFFIX)]
+            if not entry.name.endswith(SUFFIX) or not _ID_RE.match(chat_id):
+                continue
+            try:
+                found.append((entry.stat().st_mtime_ns, chat_id, Path(entry.path)))
+            except OSError:
+                continue  # deleted while we looked
+        found.sort(reverse=True)
+        return found
+
+    def ids(self) -> list[str]:
+        """Every chat id, most recently written first."""
+        return [chat_id for _, chat_id, _ in self._scan()]
+
+    def latest(self) -> str | None:
+        """The chat written to last (what `--continue` reopens), or None."""
+        scan = self._scan()
+        return scan[0][1] if scan else None
+
+    def resolve(self, prefix: str) -> str:
+        """The one chat id starting with `prefix`; a full id is its own prefix."""
+        prefix = prefix.strip()
+        ids = self.ids()
+        if prefix in ids:
+            return prefix
+        matches = [chat_id for chat_id in ids if prefix and chat_id.startswith(prefix)]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            hint = "list saved chats to see their ids" if ids else "no chats have been saved yet"
+            raise ChatNotFoundError(f"no saved chat matches {prefix!r}", hint)
+        more = f", … ({len(matches) - 5} more)" if len(matches) > 5 else ""
+        shown = ", ".join(matches[:5]) + more
+        raise AmbiguousChatError(
+            f"chat id {prefix!r} is ambiguous: {len(matches)} chats match",
+            f"type more of the id: {shown}",
+        )
+
+    def load(self, chat_id: str) -> LoadedChat:
+        """Read a chat (id or unambiguous prefix); damaged lines become warnings, not errors."""
+        chat_id = self.resolve(chat_id)
+        return read_chat(self.chats_dir / f"{chat_id}{SUFFIX}")
+
+    def list_chats(self) -> list[ChatSummary]:
+        """Every readable chat, most recently written first."""
+        out: list[ChatSummary] = []
+        for _, _, path in self._scan():
+            try:
+                out.append(read_chat(path).summary())
+            except StoreError:
+                continue  # unreadable or vanished: `load` reports it if asked
+        return out
+
+    def search(self, text: str) -> list[tuple[ChatSummary, str]]:
+        """Chats whose title or questions and answers contain `text` (any case), with a
+        snippet of the first hit; most recently written first. Cleared and undone turns
+        are searched too: they are still on disk."""
+        needle = text.strip()
+        if not needle:
+            return []
+        hits: list[tuple[ChatSummary, str]] = []
+        for _, _, path in self._scan():
+            try:
+                loaded = read_chat(path)
+            except StoreError:
+                continue
+            summary = loaded.summary()
+            # The system prompt is setting, not conversation: often the same in every
+            # chat, it would make a common word match them all.
+            haystacks = [summary.title] + [
+                r.content
+                for r in loaded.records
+                if isinstance(r, MessageRecord) and r.role != "system"
+            ]
+            for hay in haystacks:
+                found = snippet(hay, needle)
+                if found is not None:
+                    hits.append((summary, found))
+                    break
+        return hits
+
+    def delete(self, chat_id: str) -> str:
+        """Remove a chat's file; returns the full id deleted."""
+        chat_id = self.resolve(chat_id)
+        path = self.chats_dir / f"{chat_id}{SUFFIX}"
+        try:
+            path.unlink()
+        except FileNotFoundError as exc:
+            raise ChatNotFoundError(f"no saved chat matches {chat_id!r}") from exc
+        except OSError as exc:
+            raise store_error("delete", path, exc) from exc
+        return chat_id

@@ -1,0 +1,281 @@
+"""The only module that imports `openai`: one client per provider, SDK errors mapped to ours.
+
+Importing this module costs about half a second, so nothing on the way to `--help`,
+`--version` or the REPL's first prompt imports it; session.py loads it on demand.
+The SDK's own retries (2, with backoff, honouring Retry-After) are kept; we add none.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import openai
+
+from llmchat.config.resolve import Params, Timeouts
+from llmchat.errors import (
+    ApiError,
+    ApiTimeoutError,
+    AuthError,
+    BadResponseError,
+    LLMChatError,
+    ModelNotFoundError,
+    NetworkError,
+    RateLimitError,
+    ServerError,
+    StreamCutError,
+    redact,
+)
+from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, Usage
+from llmchat.providers.presets import Provider
+
+_REASONING_FIELDS = ("reasoning_content", "reasoning")
+_MAX_SERVER_MESSAGE = 240
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    model: str
+    messages: Sequence[Mapping[str, str]]
+    params: Params
+    stream: bool = True
+
+
+def parse_usage(raw: Mapping[str, Any] | None) -> Usage | None:
+    from llmchat.engine.pricing import parse_usage as parse
+
+    return parse(raw)
+
+
+def _message_events(message: Any) -> Iterator[ChatEvent]:
+    """Reasoning, then text, from a streamed delta or a whole message alike.
+
+    DeepSeek sends `reasoning_content`, OpenRouter and vLLM `reasoning`; the SDK keeps
+    both as untyped extras (`model_extra`).
+    """
+    extra = message.model_extra or {}
+    for name in _REASONING_FIELDS:
+        thought = extra.get(name)
+        if isinstance(thought, str) and thought:
+            yield ReasoningDelta(thought)
+    if message.content:
+        yield TextDelta(message.content)
+
+
+class ChatClient:
+    """Talks to one provider with that provider's key, and nobody else's."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        api_key: str | None,
+        timeouts: Timeouts,
+        vars: Mapping[str, str] | None = None,
+    ) -> None:
+        self.provider = provider
+        self._key = api_key
+        self._stream_options_ok = True
+        vars = vars or {}
+        official = provider.is_openai and urlparse(provider.base_url).hostname == "api.openai.com"
+        headers: dict[str, Any] = {}
+        if not official:
+            # The SDK would send OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment
+            # to any server; they belong to OpenAI alone.
+            headers = {"OpenAI-Organization": openai.Omit(), "OpenAI-Project": openai.Omit()}
+        self._sdk = openai.OpenAI(
+            # Local servers need no key, but the SDK insists on one.
+            api_key=api_key or "no-key",
+            base_url=provider.base_url,
+            organization=vars.get("OPENAI_ORG_ID") if official else None,
+            project=vars.get("OPENAI_PROJECT_ID") if official else None,
+            timeout=openai.Timeout(timeouts.read, connect=timeouts.connect),
+            default_headers=headers,
+        )
+        self._timeouts = timeouts
+
+    # --- chat ---------------------------------------------------------------
+
+    def events(self, request: ChatRequest) -> Iterator[ChatEvent]:
+        """The reply as ChatEvents; raises LLMChatError subclasses only."""
+        if request.stream:
+            yield from self._stream(request)
+        else:
+            yield from self._complete(request)
+
+    def _stream(self, request: ChatRequest) -> Iterator[ChatEvent]:
+        received_any = False
+        finish: Finish | None = None
+        try:
+            stream = self._open_stream(request)
+            for chunk in stream:
+                if isinstance(chunk, str):
+                    raise self._not_an_api(chunk)
+                received_any = True
+                if chunk.usage is not None:
+                    usage = parse_usage(chunk.usage.model_dump())
+                    if usage is not None:
+                        yield usage
+                if not chunk.choices:
+                    continue
+                choice = chunk.choices[0]
+                delta = choice.delta
+                if delta is not None:
+                    yield from _message_events(delta)
+                if choice.finish_reason:
+                    finish = Finish(choice.finish_reason, chunk.model)
+        except LLMChatError:
+            raise
+        except json.JSONDecodeError as exc:
+            raise BadResponseError(
+                f"{self.provider.label} sent a malformed chunk (not JSON)",
+                "the reply above is incomplete; try again, or check the server",
+            ) from exc
+        except openai.APIError as exc:
+            raise self._translate(exc, mid_stream=received_any) from exc
+        if not received_any:
+            raise BadResponseError(
+                f"{self.provider.label} answered, but with no chat completion at "
+                f"{self.provider.base_url}",
+                "check the base URL (it usually ends in /v1)",
+            )
+        yield finish or Finish(None)
+
+    def _open_stream(self, request: ChatRequest) -> Any:
+        kwargs: dict[str, Any] = dict(
+            model=request.model,
+            messages=list(request.messages),
+            stream=True,
+            **request.params.as_request(),
+        )
+        if self._stream_options_ok:
+            try:
+                return self._sdk.chat.completions.create(
+                    **kwargs, stream_options={"include_usage": True}
+                )
+            except openai.BadRequestError:
+                # Some servers refuse stream_options; ask once more without it and
+                # remember, so the rest of the run doesn't pay for a second request.
+                self._stream_options_ok = False
+                try:
+                    return self._sdk.chat.completions.create(**kwargs)
+                except openai.BadRequestError:
+                    self._stream_options_ok = True  # the 400 was about something else
+                    raise
+        return self._sdk.chat.completions.create(**kwargs)
+
+    def _complete(self, request: ChatRequest) -> Iterator[ChatEvent]:
+        kwargs: dict[str, Any] = dict(
+            model=request.model, messages=list(request.messages), **request.params.as_request()
+        )
+        try:
+            response: Any = self._sdk.chat.completions.create(**kwargs)
+        except json.JSONDecodeError as exc:
+            raise BadResponseError(f"{self.provider.label} sent a reply that is not JSON") from exc
+        except openai.APIError as exc:
+            raise self._translate(exc, mid_stream=False) from exc
+        if isinstance(response, str) or not getattr(response, "choices", None):
+            raise self._not_an_api(response if isinstance(response, str) else "")
+        choice = response.choices[0]
+        yield from _message_events(choice.message)
+        if response.usage is not None:
+            usage = parse_usage(response.usage.model_dump())
+            if usage is not None:
+                yield usage
+        yield Finish(choice.finish_reason, response.model)
+
+    # --- models ---------------------------------------------------------------
+
+    def list_models(self) -> list[str]:
+        try:
+            page = self._sdk.models.list()
+            return sorted(model.id for model in page)
+        except openai.APIError as exc:
+            raise self._translate(exc, mid_stream=False) from exc
+        except (json.JSONDecodeError, AttributeError, TypeError) as exc:
+            raise BadResponseError(f"{self.provider.label} sent an unreadable model list") from exc
+
+    # --- errors ---------------------------------------------------------------
+
+    def _not_an_api(self, body: str) -> BadResponseError:
+        looks_html = "<html" in body[:500].lower() or "<!doctype" in body[:500].lower()
+        what = "a web page" if looks_html else "something that is not an API response"
+        return BadResponseError(
+            f"{self.provider.label} answered with {what} at {self.provider.base_url}",
+            "check the base URL (it usually ends in /v1)",
+        )
+
+    def _server_says(self, exc: openai.APIError) -> str:
+        message = getattr(exc, "message", "") or str(exc)
+        body = getattr(exc, "body", None)
+        if isinstance(body, dict):
+            inner = body.get("error", body)
+            if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+                message = inner["message"]
+        message = " ".join(redact(message, [self._key]).split())
+        if len(message) > _MAX_SERVER_MESSAGE:
+            message = message[: _MAX_SERVER_MESSAGE - 1] + "…"
+        return message
+
+    def _translate(self, exc: openai.APIError, *, mid_stream: bool) -> ApiError:
+        """One readable line (and a fix) for every way the API can fail."""
+        who = self.provider.label
+        key_var = self.provider.key_env or "the key"
+        said = self._server_says(exc)
+        if isinstance(exc, openai.APITimeoutError):
+            if mid_stream:
+                return StreamCutError(
+                    f"{who} stopped sending mid-reply (no data for {self._timeouts.read:g} s)",
+                    "the reply above is incomplete; /retry or run again",
+                )
+            return ApiTimeoutError(
+                f"no answer from {who} within {self._timeouts.read:g} s",
+                "try again, or raise --timeout (LLMCHAT_TIMEOUT)",
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            if mid_stream:
+                return StreamCutError(
+                    f"the connection to {who} broke mid-reply",
+                    "the reply above is incomplete; /retry or run again",
+                )
+            return NetworkError(
+                f"cannot reach {who} at {self.provider.base_url}",
+                "check the network and the base URL"
+                + (" — is the local server running?" if self.provider.local else ""),
+            )
+        if isinstance(exc, openai.APIStatusError):
+            status = exc.status_code
+            if status == 401:
+                return AuthError(
+                    f"{who} rejected the API key (401): {said}",
+                    f"check {key_var}",
+                )
+            if status == 403:
+                return AuthError(
+                    f"{who} refused access (403): {said}",
+                    f"check that {key_var} may use this model",
+                )
+            if status == 404:
+                url_hint = "check the base URL"
+                if not urlparse(self.provider.base_url).path.rstrip("/"):
+                    url_hint = f"does the base URL need /v1? ({self.provider.base_url})"
+                return ModelNotFoundError(
+                    f"{who} does not know that model or endpoint (404): {said}",
+                    f"see `llmchat models -p {self.provider.name}`, or {url_hint}",
+                )
+            if status == 429:
+                return RateLimitError(
+                    f"{who} is rate-limiting this key (429, after retries): {said}",
+                    "wait a little and try again, or check your quota",
+                )
+            if status >= 500:
+                return ServerError(
+                    f"{who} had a server error ({status}, after retries): {said}",
+                    "try again later",
+                )
+            return ApiError(f"{who} refused the request ({status}): {said}")
+        if isinstance(exc, openai.APIResponseValidationError):
+            return BadResponseError(f"{who} sent a reply llmchat cannot read: {said}")
+        return ApiError(f"{who}: {said}")

@@ -50,6 +50,17 @@ ChatEvent = TextDelta | ReasoningDelta | Usage | Finish
 
 
 @dataclass(frozen=True)
+class Cost:
+    """An amount of money in one currency (ISO code: "USD", "CNY"): what a request cost.
+
+    One type for the engine (pricing), the status line and the saved chats.
+    """
+
+    amount: float
+    currency: str
+
+
+@dataclass(frozen=True)
 class TurnStats:
     """What the session knows after a reply, for the renderer's closing status line.
 

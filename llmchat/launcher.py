@@ -25,10 +25,10 @@ def print_error(err: LLMChatError, stream: TextIO | None = None) -> None:
 
 
 def _bare_repl() -> int:
-    from llmchat.config.resolve import CliFlags
+    from llmchat.config import CliFlags
     from llmchat.environment import Environment
     from llmchat.repl.loop import run_repl
-    from llmchat.store.recorder import StartOptions
+    from llmchat.store import StartOptions
 
     return run_repl(Environment.from_process(), CliFlags(), StartOptions())
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from llmchat.config.resolve import PARAM_NAMES, CliFlags, FileConfig, Params, resolve_settings
+from llmchat.config import PARAM_NAMES, CliFlags, FileConfig, Params, resolve_settings
 from llmchat.engine.conversation import Exchange
 from llmchat.engine.session import ChatSession
 from llmchat.environment import Environment

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from llmchat.config.resolve import (
+from llmchat.config import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
     PARAM_NAMES,

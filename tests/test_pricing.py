@@ -8,7 +8,6 @@ import pytest
 
 from llmchat.engine.pricing import (
     USAGE_HEADER,
-    Cost,
     UsageLedger,
     cost_of,
     format_cost_text,
@@ -16,7 +15,7 @@ from llmchat.engine.pricing import (
     parse_usage,
     price_for,
 )
-from llmchat.events import Usage
+from llmchat.events import Cost, Usage
 from llmchat.providers.presets import Price, preset
 
 

@@ -13,7 +13,7 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from llmchat.config.resolve import CliFlags, FileConfig, resolve_settings
+from llmchat.config import CliFlags, FileConfig, resolve_settings
 from llmchat.engine.session import ChatSession
 from llmchat.environment import Environment
 from llmchat.events import Usage

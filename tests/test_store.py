@@ -20,15 +20,16 @@ import pytest
 
 from llmchat.errors import LLMChatError, UsageError
 from llmchat.events import Usage
-from llmchat.store.export import export_json, export_markdown
-from llmchat.store.records import MessageRecord
-from llmchat.store.writer import (
+from llmchat.store import (
     AmbiguousChatError,
     ChatNotFoundError,
     ChatStore,
     ChatWriter,
     Cost,
+    MessageRecord,
     StoreError,
+    export_json,
+    export_markdown,
     short_title,
 )
 
@@ -550,7 +551,7 @@ _WRITER_SCRIPT = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from llmchat.store.writer import ChatStore
+    from llmchat.store import ChatStore
 
     data, shared_id, tag, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     store = ChatStore(Path(data))
@@ -607,7 +608,7 @@ _KILLED_SCRIPT = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from llmchat.store.writer import ChatStore
+    from llmchat.store import ChatStore
 
     store = ChatStore(Path(sys.argv[1]))
     chat = store.new_chat("p", "m", system="sys")

@@ -138,8 +138,8 @@ def chat_command(
 ) -> None:
     """Ask one question, or open the interactive chat (the default command)."""
     from llmchat.cli.chat import OneShotOptions, gather_question, run_one_shot
-    from llmchat.config.resolve import CliFlags
-    from llmchat.store.recorder import StartOptions
+    from llmchat.config import CliFlags
+    from llmchat.store import StartOptions
 
     env = Environment.from_process()
     flags = CliFlags(
@@ -275,4 +275,3 @@ def run_app(args: list[str]) -> int:
     except typer.Abort:
         raise KeyboardInterrupt from None
     return code if isinstance(code, int) else 0
-

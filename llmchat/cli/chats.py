@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from llmchat.environment import Environment
 from llmchat.errors import UsageError
-from llmchat.store.recorder import chat_table, store_for
+from llmchat.store import chat_table, store_for
 
 
 def list_chats(env: Environment) -> None:
@@ -27,7 +27,7 @@ def search_chats(env: Environment, text: str) -> int:
 
 
 def export_chat(env: Environment, chat_id: str, fmt: str) -> None:
-    from llmchat.store.export import export_json, export_markdown
+    from llmchat.store import export_json, export_markdown
 
     if fmt not in ("md", "markdown", "json"):
         raise UsageError(f"unknown export format {fmt!r}", "use --format md or --format json")

@@ -19,7 +19,7 @@ def columns(rows: list[list[str]]) -> list[str]:
 
 
 def print_providers(env: Environment) -> None:
-    from llmchat.config.load import load_registry
+    from llmchat.config import load_registry
 
     registry, _ = load_registry(env)
     rows = [["PROVIDER", "KEY", "BASE URL", "DEFAULT MODEL"]]
@@ -36,8 +36,7 @@ def print_providers(env: Environment) -> None:
 
 
 def print_models(env: Environment, provider_name: str | None, *, offline: bool) -> None:
-    from llmchat.config.load import load_registry, load_settings
-    from llmchat.config.resolve import CliFlags
+    from llmchat.config import CliFlags, load_registry, load_settings
 
     if provider_name:
         registry, _ = load_registry(env)
@@ -50,7 +49,7 @@ def print_models(env: Environment, provider_name: str | None, *, offline: bool) 
     if not offline and not registry.usable(provider):
         env.stderr.write(f"llmchat: {provider.key_env} is not set; showing the built-in list\n")
     if not offline and registry.usable(provider):
-        from llmchat.config.resolve import Timeouts
+        from llmchat.config import Timeouts
         from llmchat.wire.client import ChatClient
 
         client = ChatClient(

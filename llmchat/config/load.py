@@ -6,17 +6,9 @@ disagree about which provider, key or model is in force.
 
 from __future__ import annotations
 
-from llmchat.config.resolve import (
-    CliFlags,
-    FileConfig,
-    ProviderRegistry,
-    Settings,
-    build_registry,
-    load_dotenv_vars,
-    load_file_config,
-    merge_env,
-    resolve_settings,
-)
+from llmchat.config.files import load_dotenv_vars, load_file_config, merge_env
+from llmchat.config.records import CliFlags, FileConfig, Settings
+from llmchat.config.resolve import ProviderRegistry, build_registry, resolve_settings
 from llmchat.environment import Environment
 
 

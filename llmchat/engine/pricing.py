@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from llmchat.events import Usage
+from llmchat.events import Cost, Usage
 from llmchat.providers.presets import Price, Provider
 
 PER_TOKENS = 1_000_000  # prices are quoted per million tokens
@@ -69,14 +69,6 @@ def parse_usage(raw: Mapping[str, Any] | None) -> Usage | None:
         cached_tokens=min(cached or 0, prompt),
         reasoning_tokens=reasoning or 0,
     )
-
-
-@dataclass(frozen=True)
-class Cost:
-    """An amount of money in one currency (ISO code: "USD", "CNY")."""
-
-    amount: float
-    currency: str
 
 
 def cost_of(usage: Usage, price: Price | None) -> Cost | None:

@@ -14,25 +14,24 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from llmchat.config.resolve import ModelChoice, Params, Settings
+from llmchat.config import ModelChoice, Params, Settings
 from llmchat.engine.conversation import Conversation, Exchange
 from llmchat.errors import LLMChatError, UsageError
 from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, TurnStats, Usage
 from llmchat.providers.presets import ModelInfo, Price, Provider
 
 if TYPE_CHECKING:
-    from llmchat.engine.pricing import Cost, UsageLedger
+    from llmchat.engine.pricing import TurnRecord, UsageLedger
     from llmchat.wire.client import ChatClient
 
 
 class Recorder(Protocol):
-    """Where finished messages go (the chat store); see store.py."""
+    """Where finished messages go: `llmchat.store.StoreRecorder` saves them to disk."""
 
     def record_user(self, session: ChatSession, text: str) -> None: ...
 
-    def record_reply(
-        self, session: ChatSession, exchange: Exchange, usage: Usage | None
-    ) -> None: ...
+    def record_reply(self, session: ChatSession, exchange: Exchange, record: TurnRecord) -> None:
+        """`record` is the turn's settled usage and cost."""
 
     def record_failure(self, session: ChatSession) -> None: ...
 
@@ -78,6 +77,9 @@ class Turn:
     finish_reason: str | None = None
     state: str = "new"  # new -> running -> done | interrupted | failed
     warnings: list[str] = field(default_factory=list)
+    # The turn's own results once it is kept: settled usage (the server's, or counted
+    # locally) and its cost; None while running or when it failed.
+    record: TurnRecord | None = None
     _events: Generator[ChatEvent, None, None] | None = None
 
     @property
@@ -139,14 +141,14 @@ class Turn:
             self._events.close()  # closes the HTTP response too
         if self._answer or self._reasoning:
             self.state = "interrupted"
-            self.session._commit(self, interrupted=True)
+            self.session.keep(self, interrupted=True)
         else:
             self._fail()
             self.state = "interrupted"
 
     def _fail(self) -> None:
         self.state = "failed"
-        self.session._fail(self)
+        self.session.forget(self)
 
     def _complete(self) -> None:
         self.state = "done"
@@ -159,12 +161,15 @@ class Turn:
             self.warnings.append("the provider's content filter stopped the reply")
         elif self.finish_reason is None:
             self.warnings.append("the reply may be incomplete: the stream ended without a finish")
-        self.session._commit(self, interrupted=False)
+        self.session.keep(self, interrupted=False)
 
     def stats(self) -> TurnStats:
+        from llmchat.engine.pricing import format_cost_text
+
+        record = self.record
         return TurnStats(
-            usage=self.session.last_usage,
-            cost=self.session.last_cost_text,
+            usage=record.usage if record else None,
+            cost=format_cost_text(record) if record else None,
             interrupted=self.state == "interrupted",
         )
 
@@ -186,9 +191,6 @@ class ChatSession:
         self.ledger: UsageLedger = UsageLedger()
         self.recorder = recorder
         self.last_failed_question: str | None = None
-        self.last_usage: Usage | None = None
-        self.last_cost_text: str | None = None
-        self.last_cost: Cost | None = None
         self._clients: dict[tuple[str, str], ChatClient] = {}
         self._server_models: dict[tuple[str, str], list[str] | None] = {}
 
@@ -287,7 +289,8 @@ class ChatSession:
             self.recorder.record_user(self, question)
         return Turn(self, question, self.provider, self.model, fit.messages, notes)
 
-    def _commit(self, turn: Turn, *, interrupted: bool) -> None:
+    def keep(self, turn: Turn, *, interrupted: bool) -> None:
+        """A turn ended with something to keep: add it, account for it, save it."""
         exchange = Exchange(
             user=turn.question,
             assistant=turn.answer,
@@ -297,29 +300,34 @@ class ChatSession:
         )
         self.conversation.add(exchange)
         self.last_failed_question = None
-        self._account(turn)
+        turn.record = self._account(
+            turn.provider, turn.model, turn.messages, turn.answer, turn.reasoning, turn.usage
+        )
         if self.recorder is not None:
-            self.recorder.record_reply(self, exchange, self.last_usage)
+            self.recorder.record_reply(self, exchange, turn.record)
 
-    def _fail(self, turn: Turn) -> None:
+    def forget(self, turn: Turn) -> None:
+        """A turn failed: nothing is kept; its question is remembered for /retry."""
         self.last_failed_question = turn.question
         if self.recorder is not None:
             self.recorder.record_failure(self)
 
-    def _account(self, turn: Turn) -> None:
-        from llmchat.engine.pricing import format_cost_text
+    def _account(
+        self,
+        provider: Provider,
+        model: str,
+        messages: list[dict[str, str]],
+        answer: str,
+        reasoning: str,
+        usage: Usage | None,
+    ) -> TurnRecord:
+        """Settle a request's usage (counted locally when the server sent none) and cost
+        it into the ledger: the one place turns and /compact are accounted."""
         from llmchat.engine.tokens import counter_for, estimate_usage
 
-        usage = turn.usage
         if usage is None:
-            counter = counter_for(turn.model)
-            usage = estimate_usage(counter, turn.messages, turn.answer, turn.reasoning)
-        record = self.ledger.add(
-            turn.provider.name, turn.model, usage, self.price_of(turn.provider, turn.model)
-        )
-        self.last_usage = usage
-        self.last_cost_text = format_cost_text(record)
-        self.last_cost = record.cost
+            usage = estimate_usage(counter_for(model), messages, answer, reasoning)
+        return self.ledger.add(provider.name, model, usage, self.price_of(provider, model))
 
     def compact(self) -> tuple[int, int]:
         """Replace the conversation with the model's summary of it; tokens before and after.
@@ -327,7 +335,7 @@ class ChatSession:
         The summary becomes one exchange (a request for it, and the summary), so the
         messages still alternate user/assistant as every provider expects.
         """
-        from llmchat.engine.tokens import counter_for, estimate_usage
+        from llmchat.engine.tokens import counter_for
         from llmchat.wire.client import ChatRequest
 
         if not self.conversation.exchanges:
@@ -344,13 +352,8 @@ class ChatSession:
                 usage = event
         if not summary.strip():
             raise UsageError("the model returned an empty summary; nothing changed")
+        record = self._account(self.provider, self.model, messages, summary, "", usage)
         counter = counter_for(self.model)
-        if usage is None:
-            usage = estimate_usage(counter, messages, summary)
-        record = self.ledger.add(
-            self.provider.name, self.model, usage, self.price_of(self.provider, self.model)
-        )
-        self.last_usage, self.last_cost = usage, record.cost
         exchange = Exchange(user=COMPACT_REQUEST, assistant=summary.strip(), model=self.model)
         after = counter.count_messages(
             Conversation(self.conversation.system, [exchange]).messages()
@@ -365,7 +368,7 @@ class ChatSession:
             self.recorder.record_user(self, exchange.user)
         self.conversation.add(exchange)
         if self.recorder is not None:
-            self.recorder.record_reply(self, exchange, usage)
+            self.recorder.record_reply(self, exchange, record)
         return before, after
 
     # --- conversation commands ---------------------------------------------------

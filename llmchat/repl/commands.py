@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from llmchat.config.resolve import CliFlags
+from llmchat.config import CliFlags
 from llmchat.engine.session import ChatSession
 from llmchat.environment import Environment
 from llmchat.errors import LLMChatError, UsageError, mask_key
 
 if TYPE_CHECKING:
-    from llmchat.store.recorder import StartOptions, StoreRecorder
+    from llmchat.store import StartOptions, StoreRecorder
 
 
 @dataclass
@@ -150,7 +150,7 @@ def _provider_names(session: ChatSession) -> list[str]:
 
 
 def _param_names(session: ChatSession) -> list[str]:
-    from llmchat.config.resolve import PARAM_NAMES
+    from llmchat.config import PARAM_NAMES
 
     return list(PARAM_NAMES)
 
@@ -379,7 +379,7 @@ def _toggle(arg: str, current: bool) -> bool:
 
 
 def _recorder(state: ReplState) -> StoreRecorder | None:
-    from llmchat.store.recorder import StoreRecorder
+    from llmchat.store import StoreRecorder
 
     recorder = state.session.recorder
     return recorder if isinstance(recorder, StoreRecorder) else None
@@ -396,7 +396,7 @@ def warner(state: ReplState) -> Callable[[str], None]:
 
 
 def _switch_chat(state: ReplState, start: StartOptions, flags: CliFlags) -> None:
-    from llmchat.store.recorder import open_session
+    from llmchat.store import open_session
 
     session, _ = open_session(state.env, flags, start, warn=warner(state))
     old = _recorder(state)
@@ -408,7 +408,7 @@ def _switch_chat(state: ReplState, start: StartOptions, flags: CliFlags) -> None
 @command("chats", usage="/chats [TEXT]", aliases=("sessions",))
 def chats(state: ReplState, arg: str) -> Reply:
     """List saved chats, newest first, or search them for TEXT."""
-    from llmchat.store.recorder import chat_table, store_for
+    from llmchat.store import chat_table, store_for
 
     store = store_for(state.env)
     if arg:
@@ -426,7 +426,7 @@ def chats(state: ReplState, arg: str) -> Reply:
 @command("load", usage="/load ID", aliases=("resume",))
 def load(state: ReplState, arg: str) -> Reply:
     """Continue a saved chat (a unique prefix of its ID will do); see /chats."""
-    from llmchat.store.recorder import StartOptions, last_exchange_text, store_for
+    from llmchat.store import StartOptions, last_exchange_text, store_for
 
     if not arg:
         raise UsageError("which chat?", "usage: /load ID (see /chats)")
@@ -445,7 +445,7 @@ def load(state: ReplState, arg: str) -> Reply:
 @command("new", usage="/new")
 def new(state: ReplState, arg: str) -> Reply:
     """Start a new chat with the same provider, model and system prompt."""
-    from llmchat.store.recorder import StartOptions
+    from llmchat.store import StartOptions
 
     session = state.session
     flags = replace(
@@ -472,7 +472,7 @@ def title(state: ReplState, arg: str) -> Reply:
 @command("save", usage="/save [on|off]")
 def save(state: ReplState, arg: str) -> Reply:
     """Turn saving of this chat on or off; nothing said while it is off is ever written."""
-    from llmchat.store.recorder import StoreRecorder, store_for
+    from llmchat.store import StoreRecorder, store_for
 
     state.saving = _toggle(arg, state.saving)
     session = state.session

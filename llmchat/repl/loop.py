@@ -22,7 +22,7 @@ from prompt_toolkit.formatted_text import HTML, FormattedText
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
-from llmchat.config.resolve import CliFlags
+from llmchat.config import CliFlags
 from llmchat.environment import Environment
 from llmchat.errors import EXIT_OK, LLMChatError
 from llmchat.render.terminal import quiet_typeahead
@@ -31,7 +31,7 @@ from llmchat.repl.commands import ReplState, Reply
 
 if TYPE_CHECKING:
     from llmchat.engine.session import ChatSession
-    from llmchat.store.recorder import StartOptions
+    from llmchat.store import StartOptions
 
 HISTORY_FILE = "history"
 
@@ -228,7 +228,7 @@ class Repl:
 
 
 def run_repl(env: Environment, flags: CliFlags, start: StartOptions, *, raw: bool = False) -> int:
-    from llmchat.store.recorder import last_exchange_text, open_session
+    from llmchat.store import last_exchange_text, open_session
 
     state = ReplState(session=None, env=env, flags=flags, raw=raw, saving=start.save)  # type: ignore[arg-type]
     session, loaded = open_session(env, flags, start, warn=commands.warner(state))

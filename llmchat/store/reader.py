@@ -15,9 +15,9 @@ from pathlib import Path
 from llmchat.store.records import (
     ChatNotFoundError,
     ClearRecord,
+    JsonObject,
     MessageRecord,
     MetaRecord,
-    Params,
     Record,
     RecordError,
     from_json,
@@ -62,7 +62,7 @@ class LoadedChat:
     updated: datetime
     provider: str | None
     model: str | None
-    params: Params
+    params: JsonObject
     title: str | None
     system: str | None
     replay: list[MessageRecord]
@@ -169,7 +169,7 @@ def read_chat(path: Path) -> LoadedChat:
     chat_id = path.name[: -len(SUFFIX)]
     updated = datetime.fromtimestamp(mtime, timezone.utc)
     provider = model = title = system = created = None
-    params: Params = {}
+    params: JsonObject = {}
     replay: list[MessageRecord] = []
     for rec in records:
         if isinstance(rec, MetaRecord):

@@ -12,16 +12,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from llmchat.config.resolve import PARAM_NAMES, CliFlags
+from llmchat.config import PARAM_NAMES, CliFlags
 from llmchat.engine.conversation import Exchange
 from llmchat.environment import Environment
 from llmchat.errors import ConfigError
-from llmchat.events import Usage
-from llmchat.store.writer import ChatStore, ChatWriter, StoreError
+from llmchat.store.directory import ChatStore
+from llmchat.store.records import StoreError
+from llmchat.store.writer import ChatWriter
 
 if TYPE_CHECKING:
+    from llmchat.engine.pricing import TurnRecord
     from llmchat.engine.session import ChatSession
-    from llmchat.store.writer import ChatSummary, LoadedChat
+    from llmchat.store.reader import ChatSummary, LoadedChat
 
 Warn = Callable[[str], None]
 
@@ -35,10 +37,11 @@ class StoreRecorder:
     and nothing is written later on its behalf.
     """
 
-    def __init__(self, writer: ChatWriter, warn: Warn) -> None:
+    def __init__(self, writer: ChatWriter, warn: Warn, *, system: str | None = None) -> None:
+        """`system`: the system prompt the chat file already holds (a resumed chat)."""
         self.writer = writer
         self._warn = warn
-        self._system: str | None = None
+        self._system = system
         self._pending_user: str | None = None
         self.enabled = True
         self.broken = False
@@ -81,7 +84,7 @@ class StoreRecorder:
             return
         self._guard(lambda: self._write_user(session, text))
 
-    def record_reply(self, session: ChatSession, exchange: Exchange, usage: Usage | None) -> None:
+    def record_reply(self, session: ChatSession, exchange: Exchange, record: TurnRecord) -> None:
         def write() -> None:
             if self._pending_user is not None:
                 self._write_user(session, self._pending_user)
@@ -92,8 +95,8 @@ class StoreRecorder:
                 provider=session.provider.name,
                 model=exchange.model or session.model,
                 params=session.params,
-                usage=usage,
-                cost=session.last_cost if usage is not None else None,
+                usage=record.usage,
+                cost=record.cost,
                 reasoning=exchange.reasoning or None,
                 interrupted=exchange.interrupted,
             )
@@ -153,7 +156,7 @@ def open_session(
     env: Environment, flags: CliFlags, start: StartOptions, *, warn: Warn
 ) -> tuple[ChatSession, LoadedChat | None]:
     """A session ready to chat: new, or resumed from a saved chat, saving as it goes."""
-    from llmchat.config.load import load_settings
+    from llmchat.config import load_settings
     from llmchat.engine.session import ChatSession
 
     store = store_for(env)
@@ -196,10 +199,9 @@ def open_session(
             if loaded is not None
             else store.new_chat(settings.provider.name, settings.model, settings.params, None)
         )
-        recorder = StoreRecorder(writer, warn)
-        if loaded is not None:
-            recorder._system = loaded.system
-        session.recorder = recorder
+        session.recorder = StoreRecorder(
+            writer, warn, system=loaded.system if loaded is not None else None
+        )
     return session, loaded
 
 

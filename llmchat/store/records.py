@@ -13,10 +13,10 @@ import os
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Protocol, TypeAlias
+from typing import TypeAlias
 
 from llmchat.errors import LLMChatError, UsageError, redact
-from llmchat.events import Usage
+from llmchat.events import Cost, Usage
 
 SCHEMA_VERSION = 1
 ROLES = ("system", "user", "assistant")
@@ -45,7 +45,8 @@ ALLOWED_PARAMS: frozenset[str] = frozenset(
 )
 
 JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
-Params: TypeAlias = "dict[str, JsonValue]"
+# The saved (JSON) form of config.JsonObject plus allow-listed vendor extras.
+JsonObject: TypeAlias = "dict[str, JsonValue]"
 
 
 class StoreError(LLMChatError):
@@ -72,24 +73,6 @@ class RecordError(ValueError):
     """A line that is valid JSON but not a record we understand; the reason is user-facing."""
 
 
-class CostLike(Protocol):
-    """Anything with an amount and a currency, so pricing.py's own type can be passed as is."""
-
-    @property
-    def amount(self) -> float: ...
-
-    @property
-    def currency(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class Cost:
-    """What one request cost, in the provider's billing currency."""
-
-    amount: float
-    currency: str
-
-
 @dataclass(frozen=True)
 class MetaRecord:
     """Chat-level facts. The first line holds all of them; later ones only what changed.
@@ -101,7 +84,7 @@ class MetaRecord:
     created: str | None = None
     provider: str | None = None
     model: str | None = None
-    params: Params | None = None
+    params: JsonObject | None = None
     title: str | None = None
     title_set: bool = False
 
@@ -115,7 +98,7 @@ class MessageRecord:
     ts: str
     provider: str | None = None
     model: str | None = None
-    params: Params | None = None
+    params: JsonObject | None = None
     usage: Usage | None = None
     cost: Cost | None = None
     reasoning: str | None = None
@@ -192,7 +175,7 @@ def _clean_value(value: object, depth: int = 0) -> JsonValue:
     raise ValueError(f"unsupported type {type(value).__name__}")
 
 
-def clean_params(params: object) -> Params:
+def clean_params(params: object) -> JsonObject:
     """Keep only allow-listed generation parameters with plain JSON values, None dropped.
 
     Accepts a mapping or an object with `as_dict()` (config.Params), so callers can
@@ -205,7 +188,7 @@ def clean_params(params: object) -> Params:
     raw = as_dict() if callable(as_dict) else params
     if not isinstance(raw, dict):
         return {}
-    out: Params = {}
+    out: JsonObject = {}
     for name, value in raw.items():
         if name not in ALLOWED_PARAMS or value is None:
             continue
@@ -285,7 +268,7 @@ def _opt_str(obj: dict[str, object], key: str) -> str | None:
     return value
 
 
-def _opt_params(obj: dict[str, object]) -> Params | None:
+def _opt_params(obj: dict[str, object]) -> JsonObject | None:
     if "params" not in obj or obj["params"] is None:
         return None
     if not isinstance(obj["params"], dict):

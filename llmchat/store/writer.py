@@ -2,7 +2,8 @@
 
 `ChatWriter` appends one record per event, each a single O_APPEND write of a whole
 line, synced before returning, so a crash loses at most the reply in flight and two
-processes never interleave within a line. `ChatStore` lists, finds, loads and deletes.
+processes never interleave within a line. `ChatStore` (directory.py) lists, finds,
+loads and deletes.
 Must stay cheap to import (no `openai`, no `rich`) and must never write a key.
 """
 
@@ -14,30 +15,21 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from llmchat.errors import redact
-from llmchat.events import Usage
+from llmchat.events import Cost, Usage
 from llmchat.store.reader import (
     SUFFIX,
-    ChatSummary,
-    LoadedChat,
-    read_chat,
-    short_title,
-    snippet,
 )
 from llmchat.store.records import (
     ROLES,
-    AmbiguousChatError,
-    ChatNotFoundError,
     ClearRecord,
-    Cost,
-    CostLike,
+    JsonObject,
     MessageRecord,
     MetaRecord,
-    Params,
     Record,
     StoreError,
     UndoRecord,
@@ -48,30 +40,22 @@ from llmchat.store.records import (
     to_json,
 )
 
+if TYPE_CHECKING:
+    from llmchat.store.directory import ChatStore
+
 try:  # POSIX only; on Windows same-chat writers rely on O_APPEND alone.
     import fcntl
 except ImportError:  # pragma: no cover - exercised on Windows only
     fcntl = None  # type: ignore[assignment]
 
-__all__ = [
-    "AmbiguousChatError",
-    "ChatNotFoundError",
-    "ChatStore",
-    "ChatSummary",
-    "ChatWriter",
-    "Cost",
-    "LoadedChat",
-    "StoreError",
-    "short_title",
-]
 
 CHATS_DIR = "chats"
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 # Our ids never hold a path separator or a leading dot; checking keeps "../x" out of paths.
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-_O_BINARY = getattr(os, "O_BINARY", 0)
-_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+O_BINARY = getattr(os, "O_BINARY", 0)
+O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 @contextmanager
@@ -111,7 +95,7 @@ def _sync_dir(path: Path) -> None:
     if sys.platform == "win32":  # pragma: no cover
         return
     try:
-        fd = os.open(path, os.O_RDONLY | _O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | O_CLOEXEC)
     except OSError:
         return
     try:
@@ -143,7 +127,7 @@ class ChatWriter:
         created: str,
         provider: str | None,
         model: str | None,
-        params: Params,
+        params: JsonObject,
         title: str | None,
         fd: int | None = None,
     ) -> None:
@@ -176,7 +160,7 @@ class ChatWriter:
         model: str | None,
         params: object = None,
         usage: Usage | None = None,
-        cost: CostLike | None = None,
+        cost: Cost | None = None,
         reasoning: str | None = None,
         interrupted: bool = False,
     ) -> None:
@@ -188,11 +172,11 @@ class ChatWriter:
             role=role,
             content=content,
             ts=now_iso(),
-            provider=_clean_name(provider),
-            model=_clean_name(model),
+            provider=clean_name(provider),
+            model=clean_name(model),
             params=clean_params(params) or None,
             usage=usage,
-            cost=Cost(float(cost.amount), str(cost.currency)) if cost is not None else None,
+            cost=cost,
             reasoning=reasoning or None,
             interrupted=interrupted,
         )
@@ -217,7 +201,7 @@ class ChatWriter:
         params: object = None,
     ) -> None:
         """Record a /provider, /model or /set change; only fields that changed are written."""
-        provider, model = _clean_name(provider), _clean_name(model)
+        provider, model = clean_name(provider), clean_name(model)
         cleaned = clean_params(params) if params is not None else None
         changed = MetaRecord(
             provider=provider if provider is not None and provider != self._provider else None,
@@ -282,7 +266,7 @@ class ChatWriter:
     def _create(self) -> None:
         """Create the file, private from its first byte, under an id nobody else holds."""
         chats_dir = self._store.ensure_dirs()
-        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL | _O_BINARY | _O_CLOEXEC
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL | O_BINARY | O_CLOEXEC
         for _ in range(100):
             try:
                 fd = os.open(self.path, flags, FILE_MODE)
@@ -316,181 +300,7 @@ class ChatWriter:
             raise store_error("save chat to", self.path, exc) from exc
 
 
-def _clean_name(value: str | None) -> str | None:
-    # Provider and model names come from config; masking costs nothing and closes a door.
+def clean_name(value: str | None) -> str | None:
+    """A provider or model name as saved: names come from config; masking costs nothing
+    and closes a door."""
     return redact(value) if value else value
-
-
-class ChatStore:
-    """All saved chats under `<data_dir>/chats/`, one `<id>.jsonl` each.
-
-    `durable=True` (the default) syncs every record to the disk before returning, so a
-    power cut loses at most the record being written; records come at human pace, so
-    the few milliseconds are never felt. Tests may turn it off for speed.
-    """
-
-    def __init__(self, data_dir: Path, *, durable: bool = True) -> None:
-        self.data_dir = Path(data_dir)
-        self.durable = durable
-
-    @property
-    def chats_dir(self) -> Path:
-        return self.data_dir / CHATS_DIR
-
-    def ensure_dirs(self) -> Path:
-        """Create the data and chats directories 0700; tighten chats/ if it is looser."""
-        try:
-            if not self.data_dir.exists():
-                self.data_dir.mkdir(parents=True, mode=DIR_MODE, exist_ok=True)
-                os.chmod(self.data_dir, DIR_MODE)
-            self.chats_dir.mkdir(mode=DIR_MODE, exist_ok=True)
-            if (self.chats_dir.stat().st_mode & 0o777) != DIR_MODE:
-                os.chmod(self.chats_dir, DIR_MODE)
-        except OSError as exc:
-            raise store_error("create directory", self.chats_dir, exc) from exc
-        return self.chats_dir
-
-    def new_chat(
-        self,
-        provider: str | None,
-        model: str | None,
-        params: object = None,
-        system: str | None = None,
-    ) -> ChatWriter:
-        """A writer for a new chat; the file appears with the first user message."""
-        now = datetime.now(timezone.utc)
-        writer = ChatWriter(
-            self,
-            new_chat_id(now),
-            created=now.isoformat(timespec="milliseconds"),
-            provider=_clean_name(provider),
-            model=_clean_name(model),
-            params=clean_params(params),
-            title=None,
-        )
-        if system:
-            writer.append_message("system", system, provider=provider, model=model)
-        return writer
-
-    def open_for_append(self, chat_id: str) -> ChatWriter:
-        """A writer that continues a saved chat (resume), its state read from the file."""
-        loaded = self.load(chat_id)
-        try:
-            fd = os.open(loaded.path, os.O_RDWR | os.O_APPEND | _O_BINARY | _O_CLOEXEC)
-        except FileNotFoundError as exc:
-            raise ChatNotFoundError(f"chat {loaded.id} was deleted") from exc
-        except OSError as exc:
-            raise store_error("open", loaded.path, exc) from exc
-        return ChatWriter(
-            self,
-            loaded.id,
-            created=loaded.created.isoformat(),
-            provider=loaded.provider,
-            model=loaded.model,
-            params=loaded.params,
-            title=loaded.title,
-            fd=fd,
-        )
-
-    def _scan(self) -> list[tuple[int, str, Path]]:
-        """(mtime_ns, id, path) of every chat file, most recently written first."""
-        try:
-            entries = list(os.scandir(self.chats_dir))
-        except FileNotFoundError:
-            return []
-        except OSError as exc:
-            raise store_error("read", self.chats_dir, exc) from exc
-        found: list[tuple[int, str, Path]] = []
-        for entry in entries:
-            chat_id = entry.name[: -len(SUFFIX)]
-            if not entry.name.endswith(SUFFIX) or not _ID_RE.match(chat_id):
-                continue
-            try:
-                found.append((entry.stat().st_mtime_ns, chat_id, Path(entry.path)))
-            except OSError:
-                continue  # deleted while we looked
-        found.sort(reverse=True)
-        return found
-
-    def ids(self) -> list[str]:
-        """Every chat id, most recently written first."""
-        return [chat_id for _, chat_id, _ in self._scan()]
-
-    def latest(self) -> str | None:
-        """The chat written to last (what `--continue` reopens), or None."""
-        scan = self._scan()
-        return scan[0][1] if scan else None
-
-    def resolve(self, prefix: str) -> str:
-        """The one chat id starting with `prefix`; a full id is its own prefix."""
-        prefix = prefix.strip()
-        ids = self.ids()
-        if prefix in ids:
-            return prefix
-        matches = [chat_id for chat_id in ids if prefix and chat_id.startswith(prefix)]
-        if len(matches) == 1:
-            return matches[0]
-        if not matches:
-            hint = "list saved chats to see their ids" if ids else "no chats have been saved yet"
-            raise ChatNotFoundError(f"no saved chat matches {prefix!r}", hint)
-        more = f", … ({len(matches) - 5} more)" if len(matches) > 5 else ""
-        shown = ", ".join(matches[:5]) + more
-        raise AmbiguousChatError(
-            f"chat id {prefix!r} is ambiguous: {len(matches)} chats match",
-            f"type more of the id: {shown}",
-        )
-
-    def load(self, chat_id: str) -> LoadedChat:
-        """Read a chat (id or unambiguous prefix); damaged lines become warnings, not errors."""
-        chat_id = self.resolve(chat_id)
-        return read_chat(self.chats_dir / f"{chat_id}{SUFFIX}")
-
-    def list_chats(self) -> list[ChatSummary]:
-        """Every readable chat, most recently written first."""
-        out: list[ChatSummary] = []
-        for _, _, path in self._scan():
-            try:
-                out.append(read_chat(path).summary())
-            except StoreError:
-                continue  # unreadable or vanished: `load` reports it if asked
-        return out
-
-    def search(self, text: str) -> list[tuple[ChatSummary, str]]:
-        """Chats whose title or questions and answers contain `text` (any case), with a
-        snippet of the first hit; most recently written first. Cleared and undone turns
-        are searched too: they are still on disk."""
-        needle = text.strip()
-        if not needle:
-            return []
-        hits: list[tuple[ChatSummary, str]] = []
-        for _, _, path in self._scan():
-            try:
-                loaded = read_chat(path)
-            except StoreError:
-                continue
-            summary = loaded.summary()
-            # The system prompt is setting, not conversation: often the same in every
-            # chat, it would make a common word match them all.
-            haystacks = [summary.title] + [
-                r.content
-                for r in loaded.records
-                if isinstance(r, MessageRecord) and r.role != "system"
-            ]
-            for hay in haystacks:
-                found = snippet(hay, needle)
-                if found is not None:
-                    hits.append((summary, found))
-                    break
-        return hits
-
-    def delete(self, chat_id: str) -> str:
-        """Remove a chat's file; returns the full id deleted."""
-        chat_id = self.resolve(chat_id)
-        path = self.chats_dir / f"{chat_id}{SUFFIX}"
-        try:
-            path.unlink()
-        except FileNotFoundError as exc:
-            raise ChatNotFoundError(f"no saved chat matches {chat_id!r}") from exc
-        except OSError as exc:
-            raise store_error("delete", path, exc) from exc
-        return chat_id

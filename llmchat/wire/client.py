@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import openai
 
-from llmchat.config.resolve import Params, Timeouts
+from llmchat.config import Params, Timeouts
 from llmchat.errors import (
     ApiError,
     ApiTimeoutError,

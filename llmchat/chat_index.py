@@ -1,0 +1,270 @@
+"""The saved-chat index: a SQLite cache beside the JSONL files, kept in step with them.
+
+The files stay the truth. The index is opened, checked against every file's size and
+mtime (only changed files are read again), and thrown away and rebuilt when it is
+missing, corrupt, truncated or of another version. It is never needed to save or
+resume a chat: any SQLite failure falls back to an in-memory index built from the
+files (today's speed), with one warning. It never writes to a chat file.
+
+Moves to llmchat/store/index.py with the restructure (issue 10).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from llmchat.chat_index_schema import (
+    INDEX_VERSION,
+    ChatFolder,
+    create_schema,
+    fts_available,
+    index_file,
+)
+
+INDEX_FILE = "chats-index.sqlite3"
+CHATS_DIR = "chats"
+SUFFIX = ".jsonl"
+BATCH = 500  # files per transaction in a rebuild: an interrupt loses at most one batch
+BUSY_MS = 10_000  # how long a second llmchat waits for the first one's transaction
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+Progress = Callable[[int, int], None]
+Warn = Callable[[str], None]
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    """Another process holds the lock past busy_timeout: the index is fine, just not ours."""
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+class ChatIndex:
+    """One connection to the index of `<data_dir>/chats/`.
+
+    `open()` returns a connection in step with the files, whatever state the index file
+    was in; `fts` says whether full-text search (FTS5 trigram) is there. `note_write()`
+    is what a writer calls after appending a line: one small transaction, errors
+    swallowed after one warning, because a cache must never stop a chat being saved.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        warn: Warn = _quiet,
+        progress: Progress | None = None,
+        in_memory: bool = False,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.path = self.data_dir / INDEX_FILE
+        self.fts = fts_available()
+        self._warn = warn
+        self._warned = False
+        self._progress = progress
+        self._in_memory = in_memory
+        self._conn: sqlite3.Connection | None = None
+        self.fallback_reason: str | None = None
+
+    @property
+    def chats_dir(self) -> Path:
+        return self.data_dir / CHATS_DIR
+
+    # --- opening --------------------------------------------------------------------
+
+    def open(self) -> sqlite3.Connection:
+        """A connection whose rows match the chat files now. Never raises for a bad index:
+        the worst case is an in-memory index built from the files, with one warning."""
+        if self._conn is not None:
+            self.sync()
+            return self._conn
+        if not self.fts:
+            self.fallback_reason = (
+                f"SQLite {sqlite3.sqlite_version} has no FTS5 trigram search;"
+                " searching by reading every chat"
+            )
+            self.warn_once(self.fallback_reason)
+        if not self._in_memory:
+            try:
+                return self._open_and_sync()
+            except (sqlite3.Error, OSError) as exc:
+                self.close()
+                self.fallback_reason = f"chat index unusable ({exc}); reading every chat"
+                self.warn_once(self.fallback_reason)
+        self._conn = self._connect(":memory:")
+        create_schema(self._conn, fts=self.fts)
+        self.sync()
+        return self._conn
+
+    def _open_and_sync(self) -> sqlite3.Connection:
+        """Open and catch up; damage found on the way costs one rebuild, not an error."""
+        try:
+            self._conn = self._open_file()
+            self.sync()
+        except sqlite3.DatabaseError as exc:
+            if _is_busy(exc):
+                raise
+            self.close()
+            self._remove_files()
+            self._conn = self._open_file()
+            self.sync()
+        return self._conn
+
+    def recover(self) -> sqlite3.Connection:
+        """After a query met a damaged index: rebuild it (or fall back) and go on."""
+        self.close()
+        if not self._in_memory:
+            self._remove_files()
+        return self.open()
+
+    def _connect(self, target: str) -> sqlite3.Connection:
+        # isolation_level=None: we say where transactions begin (BEGIN IMMEDIATE).
+        conn = sqlite3.connect(target, timeout=BUSY_MS / 1000, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+        return conn
+
+    def _open_file(self) -> sqlite3.Connection:
+        """The index file, made anew when it is missing, corrupt or of another version."""
+        try:
+            return self._open_existing()
+        except sqlite3.DatabaseError as exc:
+            if _is_busy(exc):
+                raise
+            self.close()
+            self._remove_files()
+            return self._open_existing()
+
+    def _open_existing(self) -> sqlite3.Connection:
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fresh = not self.path.exists() or self.path.stat().st_size == 0
+        conn = self._connect(str(self.path))
+        self._conn = conn
+        if fresh and hasattr(os, "chmod"):
+            os.chmod(self.path, 0o600)  # chat text is in here: as private as the chats
+        conn.execute("PRAGMA journal_mode = WAL")  # readers never wait for a writer
+        conn.execute("PRAGMA synchronous = NORMAL")  # a cache: losing the last commit is fine
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == INDEX_VERSION:
+            # A cheap look at the pages we use: a truncated or scribbled file fails here.
+            conn.execute("SELECT count(*) FROM chats").fetchone()
+            if self.fts:
+                conn.execute("SELECT rowid FROM fts WHERE fts MATCH 'zzz' LIMIT 1").fetchall()
+            return conn
+        if version != 0 or conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise sqlite3.DatabaseError(f"index version {version}, not {INDEX_VERSION}")
+        with self.transaction():
+            create_schema(conn, fts=self.fts)
+        return conn
+
+    def _remove_files(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with suppress(FileNotFoundError):
+                os.unlink(f"{self.path}{suffix}")
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+
+    def warn_once(self, message: str) -> None:
+        if not self._warned:
+            self._warned = True
+            self._warn(message)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT: takes the write lock up front, so two processes
+        queue (busy_timeout) instead of failing half-way with SQLITE_BUSY."""
+        conn = self._conn
+        assert conn is not None
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # --- keeping in step ------------------------------------------------------------
+
+    def _files(self) -> dict[str, tuple[int, int]]:
+        """{id: (size, mtime_ns)} of every chat file."""
+        found: dict[str, tuple[int, int]] = {}
+        try:
+            entries = os.scandir(self.chats_dir)
+        except FileNotFoundError:
+            return found
+        with entries:
+            for entry in entries:
+                name = entry.name
+                if not name.endswith(SUFFIX) or not _ID_RE.match(name[: -len(SUFFIX)]):
+                    continue
+                try:
+                    st = entry.stat()
+                except OSError:
+                    continue  # deleted while we looked
+                found[name[: -len(SUFFIX)]] = (st.st_size, st.st_mtime_ns)
+        return found
+
+    def sync(self) -> int:
+        """Index what changed since last time; returns how many chat files were read.
+
+        Commits every BATCH files, so an interrupted rebuild keeps what it did and the
+        next run goes on from there."""
+        conn = self._conn
+        assert conn is not None
+        on_disk = self._files()
+        known = {
+            row[0]: (row[1], row[2], row[3])
+            for row in conn.execute("SELECT id, size, updated_ns, n FROM chats")
+        }
+        changed = [cid for cid, stat in on_disk.items() if known.get(cid, (None, None))[:2] != stat]
+        gone = [known[cid][2] for cid in known.keys() - on_disk.keys()]
+        if not changed and not gone:
+            return 0
+        folder = ChatFolder(conn, fts=self.fts)
+        if gone:
+            with self.transaction():
+                for n in gone:
+                    folder.forget(n)
+        # Newest first: an interrupted rebuild already lists the chats people look for.
+        changed.sort(key=lambda cid: on_disk[cid][1], reverse=True)
+        total = len(changed)
+        for start in range(0, total, BATCH):
+            with self.transaction():
+                for cid in changed[start : start + BATCH]:
+                    index_file(conn, folder, cid, self.chats_dir / f"{cid}{SUFFIX}")
+            if self._progress is not None:
+                self._progress(min(start + BATCH, total), total)
+        return total
+
+    def note_write(self, chat_id: str) -> None:
+        """After a line was appended to a chat: index its new bytes (one transaction).
+
+        Never raises: the chat is already safe in its file, and the next open catches up.
+        """
+        try:
+            if self._conn is None:
+                self._conn = self._open_file()
+            folder = ChatFolder(self._conn, fts=self.fts)
+            with self.transaction() as conn:
+                index_file(conn, folder, chat_id, self.chats_dir / f"{chat_id}{SUFFIX}")
+        except (sqlite3.Error, OSError) as exc:
+            self.warn_once(f"chat index not updated ({exc}); it catches up next time")
+            self.close()
+
+    def rebuild(self) -> int:
+        """Throw the index away and read every chat again (`llmchat chats --reindex`)."""
+        self.close()
+        self._remove_files()
+        self._conn = self._open_file()
+        return self.sync()

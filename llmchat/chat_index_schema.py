@@ -1,0 +1,343 @@
+"""The chat index's SQLite schema and how one chat file's new lines are folded into it.
+
+No file listing and no opening policy here (see chat_index.py): only "these bytes of
+this chat become these rows", so a full rebuild, a sync after a file changed behind our
+back and the update after one appended message all go through the same code.
+The JSONL files are the truth; nothing here ever writes to them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from llmchat.store_read import short_title
+from llmchat.store_records import (
+    MessageRecord,
+    MetaRecord,
+    Record,
+    RecordError,
+    from_json,
+    parse_time,
+    time_from_id,
+)
+
+# Bump when the tables or what goes into them change: an index of another version is
+# thrown away and rebuilt from the files (PRAGMA user_version holds it).
+INDEX_VERSION = 1
+# A few bytes before the indexed end are kept, so a file rewritten behind our back (not
+# just appended to) is noticed and indexed afresh rather than half-stale.
+TAIL_BYTES = 32
+
+CHAT_TABLES = """
+CREATE TABLE IF NOT EXISTS chats(
+  n INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  created REAL NOT NULL,
+  updated_ns INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  indexed INTEGER NOT NULL,
+  tail BLOB NOT NULL,
+  title TEXT,
+  title_set INTEGER NOT NULL DEFAULT 0,
+  first_user TEXT,
+  provider TEXT,
+  model TEXT,
+  turns INTEGER NOT NULL DEFAULT 0,
+  tokens INTEGER NOT NULL DEFAULT 0,
+  estimated INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS chats_updated ON chats(updated_ns);
+CREATE TABLE IF NOT EXISTS msgs(
+  rowid INTEGER PRIMARY KEY,
+  chat INTEGER NOT NULL,
+  role TEXT NOT NULL,
+  ts REAL NOT NULL,
+  content TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS msgs_chat ON msgs(chat);
+CREATE TABLE IF NOT EXISTS spend(
+  chat INTEGER NOT NULL,
+  ts REAL NOT NULL,
+  provider TEXT,
+  model TEXT,
+  prompt INTEGER NOT NULL,
+  completion INTEGER NOT NULL,
+  amount REAL,
+  currency TEXT,
+  estimated INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS spend_ts ON spend(ts);
+CREATE INDEX IF NOT EXISTS spend_chat ON spend(chat);
+"""
+# External content: the text is stored once (in msgs), the trigram index beside it.
+FTS_TABLE = """
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+  content, content='msgs', content_rowid='rowid', tokenize='trigram'
+);
+"""
+
+
+def fts_available() -> bool:
+    """FTS5 with the trigram tokenizer: SQLite 3.34+ built with FTS5."""
+    if sqlite3.sqlite_version_info < (3, 34, 0):
+        return False
+    try:
+        probe = sqlite3.connect(":memory:")
+        try:
+            probe.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='trigram')")
+        finally:
+            probe.close()
+    except sqlite3.Error:
+        return False
+    return True
+
+
+def create_schema(conn: sqlite3.Connection, *, fts: bool) -> None:
+    # One statement at a time: executescript() would COMMIT the caller's transaction.
+    for statement in (CHAT_TABLES + (FTS_TABLE if fts else "")).split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {INDEX_VERSION}")
+
+
+@dataclass
+class ChatState:
+    """A chat's folded facts, as stored in its `chats` row; read back to continue folding."""
+
+    n: int | None
+    created: float | None = None
+    title: str | None = None
+    title_set: bool = False
+    first_user: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    turns: int = 0
+    tokens: int = 0
+    estimated: bool = False
+
+
+def _epoch(text: str | None, default: float) -> float:
+    moment = parse_time(text)
+    return moment.timestamp() if moment is not None else default
+
+
+def complete_lines(data: bytes) -> bytes:
+    """The bytes up to and with the last newline: a line still being written waits."""
+    end = data.rfind(b"\n")
+    return data[: end + 1] if end >= 0 else b""
+
+
+def parse_lines(data: bytes) -> list[Record]:
+    """Records of complete lines; damaged lines are skipped here (read_chat reports them)."""
+    records: list[Record] = []
+    for raw in data.split(b"\n"):
+        if not raw.strip():
+            continue
+        try:
+            records.append(from_json(json.loads(raw)))
+        except (RecordError, ValueError):
+            continue
+    return records
+
+
+class ChatFolder:
+    """Adds one chat's records to the index inside the caller's transaction."""
+
+    def __init__(self, conn: sqlite3.Connection, *, fts: bool) -> None:
+        self._conn = conn
+        self._fts = fts
+
+    def forget(self, n: int) -> None:
+        """Remove a chat's rows (its file vanished, or it is indexed afresh)."""
+        if self._fts:
+            self._conn.execute(
+                "INSERT INTO fts(fts, rowid, content) "
+                "SELECT 'delete', rowid, content FROM msgs WHERE chat = ?",
+                (n,),
+            )
+        self._conn.execute("DELETE FROM msgs WHERE chat = ?", (n,))
+        self._conn.execute("DELETE FROM spend WHERE chat = ?", (n,))
+        self._conn.execute("DELETE FROM chats WHERE n = ?", (n,))
+
+    def _add_text(self, n: int, role: str, ts: float, content: str) -> None:
+        cur = self._conn.execute(
+            "INSERT INTO msgs(chat, role, ts, content) VALUES (?, ?, ?, ?)",
+            (n, role, ts, content),
+        )
+        if self._fts:
+            self._conn.execute(
+                "INSERT INTO fts(rowid, content) VALUES (?, ?)", (cur.lastrowid, content)
+            )
+
+    def _drop_title_text(self, n: int) -> None:
+        if self._fts:
+            self._conn.execute(
+                "INSERT INTO fts(fts, rowid, content) "
+                "SELECT 'delete', rowid, content FROM msgs WHERE chat = ? AND role = 'title'",
+                (n,),
+            )
+        self._conn.execute("DELETE FROM msgs WHERE chat = ? AND role = 'title'", (n,))
+
+    def fold(self, state: ChatState, records: list[Record], mtime: float) -> None:
+        """Apply records in file order, the way store_read.read_chat reads them."""
+        assert state.n is not None
+        n = state.n
+        for rec in records:
+            if isinstance(rec, MetaRecord):
+                if state.created is None and rec.created:
+                    state.created = _epoch(rec.created, mtime)
+                state.provider = rec.provider or state.provider
+                state.model = rec.model or state.model
+                if rec.title_set:
+                    state.title, state.title_set = rec.title, True
+                    self._drop_title_text(n)
+                    if rec.title:
+                        self._add_text(n, "title", mtime, rec.title)
+            elif isinstance(rec, MessageRecord):
+                self._fold_message(state, rec, mtime)
+
+    def _fold_message(self, state: ChatState, rec: MessageRecord, mtime: float) -> None:
+        assert state.n is not None
+        ts = _epoch(rec.ts, mtime)
+        state.provider = state.provider or rec.provider
+        state.model = state.model or rec.model
+        if rec.role != "system":
+            # The system prompt is setting, not conversation (as in ChatStore.search).
+            self._add_text(state.n, rec.role, ts, rec.content)
+        if rec.role == "user":
+            state.turns += 1
+            if state.first_user is None:
+                state.first_user = short_title(rec.content) or None
+        if rec.usage is None and rec.cost is None:
+            return
+        estimated = bool(rec.usage and rec.usage.estimated)
+        state.estimated = state.estimated or estimated
+        state.tokens += rec.usage.total_tokens if rec.usage else 0
+        self._conn.execute(
+            "INSERT INTO spend VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                state.n,
+                ts,
+                rec.provider or state.provider,
+                rec.model or state.model,
+                rec.usage.prompt_tokens if rec.usage else 0,
+                rec.usage.completion_tokens if rec.usage else 0,
+                rec.cost.amount if rec.cost else None,
+                rec.cost.currency if rec.cost else None,
+                int(estimated),
+            ),
+        )
+
+
+def load_state(
+    conn: sqlite3.Connection, chat_id: str
+) -> tuple[ChatState, int, bytes, int] | None:
+    """A chat's stored state, its indexed byte count, the tail bytes before it, its mtime."""
+    row = conn.execute(
+        "SELECT n, created, title, title_set, first_user, provider, model, turns, tokens,"
+        " estimated, indexed, tail, updated_ns FROM chats WHERE id = ?",
+        (chat_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    state = ChatState(
+        n=row[0],
+        created=row[1],
+        title=row[2],
+        title_set=bool(row[3]),
+        first_user=row[4],
+        provider=row[5],
+        model=row[6],
+        turns=row[7],
+        tokens=row[8],
+        estimated=bool(row[9]),
+    )
+    return state, int(row[10]), bytes(row[11]), int(row[12])
+
+
+def save_state(
+    conn: sqlite3.Connection,
+    chat_id: str,
+    state: ChatState,
+    *,
+    updated_ns: int,
+    size: int,
+    indexed: int,
+    tail: bytes,
+) -> None:
+    created = state.created
+    if created is None:
+        from_id = time_from_id(chat_id)
+        created = from_id.timestamp() if from_id is not None else updated_ns / 1e9
+    values = (
+        created,
+        updated_ns,
+        size,
+        indexed,
+        tail,
+        state.title,
+        int(state.title_set),
+        state.first_user,
+        state.provider,
+        state.model,
+        state.turns,
+        state.tokens,
+        int(state.estimated),
+    )
+    conn.execute(
+        "UPDATE chats SET created=?, updated_ns=?, size=?, indexed=?, tail=?, title=?,"
+        " title_set=?, first_user=?, provider=?, model=?, turns=?, tokens=?, estimated=?"
+        " WHERE n = ?",
+        (*values, state.n),
+    )
+
+
+def new_chat_row(conn: sqlite3.Connection, chat_id: str) -> ChatState:
+    cur = conn.execute(
+        "INSERT INTO chats(id, created, updated_ns, size, indexed, tail)"
+        " VALUES (?, 0, 0, 0, 0, x'')",
+        (chat_id,),
+    )
+    assert cur.lastrowid is not None
+    return ChatState(n=cur.lastrowid)
+
+
+def index_file(conn: sqlite3.Connection, folder: ChatFolder, chat_id: str, path: Path) -> None:
+    """Bring one chat's rows up to its file, reading only the bytes not yet indexed.
+
+    Called inside a write transaction, which makes it safe for two processes: the second
+    one finds the offset the first one stored and has nothing left to do.
+    """
+    stored = load_state(conn, chat_id)
+    try:
+        with path.open("rb") as handle:
+            st = os.fstat(handle.fileno())
+            size, mtime_ns = st.st_size, st.st_mtime_ns
+            start = 0
+            if stored is not None:
+                state, indexed, tail, known_mtime = stored
+                handle.seek(max(0, indexed - TAIL_BYTES))
+                still_there = handle.read(min(indexed, TAIL_BYTES)) == tail
+                # Same size, new mtime: rewritten in place, not appended to.
+                rewritten = indexed == size and mtime_ns != known_mtime
+                if indexed <= size and still_there and not rewritten:
+                    start = indexed
+                else:
+                    folder.forget(state.n or 0)
+                    stored = None
+            handle.seek(start)
+            data = complete_lines(handle.read(size - start))
+            end = start + len(data)
+            handle.seek(max(0, end - TAIL_BYTES))
+            new_tail = handle.read(min(end, TAIL_BYTES))
+    except FileNotFoundError:
+        if stored is not None:
+            folder.forget(stored[0].n or 0)
+        return
+    state = stored[0] if stored is not None else new_chat_row(conn, chat_id)
+    folder.fold(state, parse_lines(data), mtime_ns / 1e9)
+    save_state(conn, chat_id, state, updated_ns=mtime_ns, size=size, indexed=end, tail=new_tail)

@@ -1,0 +1,287 @@
+"""Questions asked of the chat index: the latest chats, ranked search, the spend report.
+
+Read-only SQL over the tables chat_index_schema.py fills. A query that meets a damaged
+index asks ChatIndex to recover (rebuild, or fall back to memory) and runs once more.
+Moves to llmchat/store/ with the restructure (issue 10).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TypeVar
+
+from llmchat.chat_index import ChatIndex
+from llmchat.store_read import snippet as plain_snippet
+
+MARK_ON, MARK_OFF = "\x02", "\x03"  # around a match inside a snippet; renderers swap them
+TRIGRAM = 3  # the trigram tokenizer finds nothing shorter than three characters
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ChatRow:
+    """One chat as the listing shows it; cost per currency, never summed across them."""
+
+    id: str
+    title: str
+    created: datetime
+    updated: datetime
+    provider: str | None
+    model: str | None
+    turns: int
+    tokens: int
+    cost: tuple[tuple[str, float], ...]
+    estimated: bool
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """The best-matching message of one chat; `snippet` has MARK_ON/MARK_OFF around hits."""
+
+    chat: ChatRow
+    role: str
+    snippet: str
+
+
+@dataclass(frozen=True)
+class SpendLine:
+    """Tokens and cost of one provider+model in one currency (None: price unknown)."""
+
+    provider: str | None
+    model: str | None
+    currency: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    amount: float
+    estimated: bool
+    requests: int
+
+
+@dataclass(frozen=True)
+class SpendDay:
+    day: str  # YYYY-MM-DD, local time
+    currency: str | None
+    tokens: int
+    amount: float
+    estimated: bool
+
+
+def _ts(moment: datetime | None, default: float) -> float:
+    return moment.timestamp() if moment is not None else default
+
+
+class ChatQueries:
+    """Queries over one ChatIndex, opened (and brought up to date) on first use."""
+
+    def __init__(self, index: ChatIndex) -> None:
+        self.index = index
+        self._conn: sqlite3.Connection | None = None
+
+    def _run(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        if self._conn is None:
+            self._conn = self.index.open()
+        try:
+            return query(self._conn)
+        except sqlite3.DatabaseError as exc:
+            if "locked" in str(exc):
+                raise
+            self.index.warn_once(f"chat index damaged ({exc}); rebuilding it")
+            self._conn = self.index.recover()
+            return query(self._conn)
+
+    # --- listing --------------------------------------------------------------------
+
+    def latest(
+        self,
+        n: int | None = 20,
+        *,
+        since: datetime | None = None,
+        model: str | None = None,
+        provider: str | None = None,
+    ) -> list[ChatRow]:
+        """Chats newest (last written) first; n=None for all. Filters match exactly,
+        except that a model filter also matches a model name's end ('4o' finds 'gpt-4o')."""
+        where: list[str] = ["updated_ns >= ?"]
+        args: list[object] = [int(_ts(since, 0) * 1e9)]
+        if model:
+            where.append("(model = ? OR model LIKE ?)")
+            args += [model, f"%{_escape_like(model)}"]
+        if provider:
+            where.append("provider = ?")
+            args.append(provider)
+        sql = f"{_CHAT_COLUMNS} FROM chats WHERE {' AND '.join(where)} ORDER BY updated_ns DESC" + (
+            " LIMIT ?" if n is not None else ""
+        )
+        params = (*args, n) if n is not None else tuple(args)
+        sql = sql.replace("LIKE ?", "LIKE ? ESCAPE '\\'")
+        return self._run(lambda conn: [row for _, row in _rows(conn, sql, params)])
+
+    def count(self) -> int:
+        return int(self._run(lambda conn: conn.execute("SELECT count(*) FROM chats").fetchone()[0]))
+
+    # --- search ---------------------------------------------------------------------
+
+    def search(self, text: str, n: int = 20, *, role: str | None = None) -> list[SearchHit]:
+        """Best matches first (FTS rank, then the newest), one hit per chat.
+
+        Three characters or more go through the trigram index; shorter needles (a one-
+        or two-character Chinese word) are looked for newest chat first with LIKE."""
+        needle = " ".join(text.split())
+        if not needle:
+            return []
+        if self.index.fts and len(needle) >= TRIGRAM:
+            return self._run(lambda conn: self._ranked(conn, needle, n, role))
+        return self._run(lambda conn: self._scan(conn, needle, n, role))
+
+    def _ranked(
+        self, conn: sqlite3.Connection, needle: str, n: int, role: str | None
+    ) -> list[SearchHit]:
+        phrase = '"' + needle.replace('"', '""') + '"'
+        role_sql = " AND m.role = ?" if role else ""
+        limit = max(64, n * 8)
+        while True:
+            args: tuple[object, ...] = (MARK_ON, MARK_OFF, phrase, *((role,) if role else ()))
+            rows = conn.execute(
+                "SELECT m.chat, m.role, snippet(fts, 0, ?, ?, '…', 12) FROM fts"
+                " JOIN msgs m ON m.rowid = fts.rowid JOIN chats c ON c.n = m.chat"
+                f" WHERE fts MATCH ?{role_sql} ORDER BY bm25(fts), c.updated_ns DESC LIMIT ?",
+                (*args, limit),
+            ).fetchall()
+            best: dict[int, tuple[str, str]] = {}
+            for chat, hit_role, snip in rows:
+                best.setdefault(chat, (hit_role, " ".join(snip.split())))
+            if len(best) >= n or len(rows) < limit:
+                break
+            limit *= 4  # many hits in few chats: look further down the ranking
+        chosen = list(best.items())[:n]
+        chats = _rows_by_n(conn, [chat for chat, _ in chosen])
+        return [SearchHit(chats[c], r, s) for c, (r, s) in chosen if c in chats]
+
+    def _scan(
+        self, conn: sqlite3.Connection, needle: str, n: int, role: str | None
+    ) -> list[SearchHit]:
+        role_sql = " AND m.role = ?" if role else ""
+        cursor = conn.execute(
+            "SELECT m.chat, m.role, m.content FROM chats c JOIN msgs m ON m.chat = c.n"
+            f" WHERE m.content LIKE ? ESCAPE '\\'{role_sql} ORDER BY c.updated_ns DESC, m.rowid",
+            (f"%{_escape_like(needle)}%", *((role,) if role else ())),
+        )
+        found: dict[int, tuple[str, str]] = {}
+        for chat, hit_role, content in cursor:
+            if chat in found:
+                continue
+            snip = highlight(content, needle)
+            if snip is None:  # LIKE ignores ASCII case only; casefold may differ
+                continue
+            found[chat] = (hit_role, snip)
+            if len(found) >= n:
+                break
+        cursor.close()
+        chats = _rows_by_n(conn, list(found))
+        return [SearchHit(chats[c], r, s) for c, (r, s) in found.items() if c in chats]
+
+    # --- spend ----------------------------------------------------------------------
+
+    def spend(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> tuple[list[SpendLine], list[SpendDay]]:
+        """Per provider+model+currency totals and a per-day series over [since, until)."""
+        span = (_ts(since, 0), _ts(until, 1e12))
+
+        def query(conn: sqlite3.Connection) -> tuple[list[SpendLine], list[SpendDay]]:
+            lines = [
+                SpendLine(r[0], r[1], r[2], r[3], r[4], r[5] or 0.0, bool(r[6]), r[7])
+                for r in conn.execute(
+                    "SELECT provider, model, currency, sum(prompt), sum(completion),"
+                    " sum(amount), max(estimated), count(*) FROM spend WHERE ts >= ? AND ts < ?"
+                    " GROUP BY provider, model, currency"
+                    " ORDER BY sum(amount) DESC, provider, model",
+                    span,
+                )
+            ]
+            days = [
+                SpendDay(r[0], r[1], r[2], r[3] or 0.0, bool(r[4]))
+                for r in conn.execute(
+                    "SELECT date(ts, 'unixepoch', 'localtime') d, currency,"
+                    " sum(prompt + completion), sum(amount), max(estimated) FROM spend"
+                    " WHERE ts >= ? AND ts < ? GROUP BY d, currency ORDER BY d, currency",
+                    span,
+                )
+            ]
+            return lines, days
+
+        return self._run(query)
+
+
+def highlight(text: str, needle: str, radius: int = 40) -> str | None:
+    """A one-line snippet around the first match with MARK_ON/MARK_OFF around it."""
+    flat = " ".join(text.split())
+    at = flat.lower().find(needle.lower())
+    if at < 0:
+        return plain_snippet(text, needle, radius)
+    start, end = max(0, at - radius), min(len(flat), at + len(needle) + radius)
+    return (
+        ("…" if start else "")
+        + flat[start:at]
+        + MARK_ON
+        + flat[at : at + len(needle)]
+        + MARK_OFF
+        + flat[at + len(needle) : end]
+        + ("…" if end < len(flat) else "")
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_CHAT_COLUMNS = (
+    "SELECT n, id, coalesce(CASE WHEN title_set THEN title END, first_user, '(untitled)'),"
+    " created, updated_ns, provider, model, turns, tokens, estimated"
+)
+
+
+def _rows_by_n(conn: sqlite3.Connection, numbers: list[int]) -> dict[int, ChatRow]:
+    if not numbers:
+        return {}
+    marks = ",".join("?" * len(numbers))
+    return dict(_rows(conn, f"{_CHAT_COLUMNS} FROM chats WHERE n IN ({marks})", tuple(numbers)))
+
+
+def _rows(
+    conn: sqlite3.Connection, sql: str, params: tuple[object, ...]
+) -> list[tuple[int, ChatRow]]:
+    """(n, ChatRow) per chat the query selects, with its cost per currency."""
+    rows = conn.execute(sql, params).fetchall()
+    costs: dict[int, list[tuple[str, float]]] = {}
+    numbers = [int(row[0]) for row in rows]
+    if numbers:
+        marks = ",".join("?" * len(numbers))
+        for chat, currency, amount in conn.execute(
+            f"SELECT chat, currency, sum(amount) FROM spend WHERE chat IN ({marks})"
+            " AND currency IS NOT NULL GROUP BY chat, currency ORDER BY chat, currency",
+            numbers,
+        ):
+            costs.setdefault(chat, []).append((currency, amount))
+    utc = timezone.utc
+    return [
+        (
+            int(r[0]),
+            ChatRow(
+                id=r[1],
+                title=r[2],
+                created=datetime.fromtimestamp(r[3], utc),
+                updated=datetime.fromtimestamp(r[4] / 1e9, utc),
+                provider=r[5],
+                model=r[6],
+                turns=r[7],
+                tokens=r[8],
+                cost=tuple(costs.get(int(r[0]), [])),
+                estimated=bool(r[9]),
+            ),
+        )
+        for r in rows
+    ]

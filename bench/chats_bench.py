@@ -1,0 +1,189 @@
+"""How fast are listing and search over many saved chats with the SQLite index?
+
+Generates N synthetic chats (mixed English/Chinese, 10 exchanges each) once into a data
+dir, in the bytes the real ChatWriter writes (its `_encode` of real records), then
+measures: a full index rebuild (time, index size vs JSONL size), opening an index that
+is up to date (the stat of every file), latest-20, search for a common word, a rare
+word, a Chinese word, a two-character Chinese word (LIKE path) and a miss, and the cost
+of one appended message (JSONL write + fsync, then one index transaction).
+
+    python bench/chats_bench.py [--chats 50000] [--dir /tmp/llmchat-bench-chats] [--keep]
+
+Not part of the test run; figures go to docs/benchmarks-chats.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from llmchat.chat_index import INDEX_FILE, ChatIndex
+from llmchat.chat_query import ChatQueries
+from llmchat.events import Usage
+from llmchat.store import ChatStore, _encode
+from llmchat.store_records import Cost, MessageRecord, MetaRecord
+
+EN = [
+    "deploy the service behind a load balancer and watch the latency graphs closely",
+    "python generators keep memory flat while reading large files line by line",
+    "a database index trades disk space for faster lookups on the columns you filter",
+    "retry with exponential backoff when the upstream api answers with a rate limit",
+    "the terminal renders markdown tables, code blocks and lists as they stream in",
+]
+ZH = [
+    "量子计算利用叠加和纠缠来并行处理信息",
+    "这个函数的时间复杂度是线性的，可以放心使用",
+    "请把这段代码改成异步的版本，并加上错误处理",
+    "数据库索引可以加快查询，但会占用更多磁盘空间",
+    "在终端里流式显示回答，让等待显得更短",
+]
+RARE = "zanzibarquux"  # appears in one chat in a thousand
+MODELS = [
+    ("deepseek", "deepseek-chat", "USD"),
+    ("openai", "gpt-4o", "USD"),
+    ("qwen", "qwen-max", "CNY"),
+]
+
+
+def _text(rng: random.Random, parts: int) -> str:
+    return " ".join(rng.choice(EN if rng.random() < 0.6 else ZH) for _ in range(parts))
+
+
+def generate(data: Path, count: int) -> None:
+    chats = data / "chats"
+    chats.mkdir(parents=True, exist_ok=True, mode=0o700)
+    rng = random.Random(17)
+    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    for i in range(count):
+        when = start + timedelta(minutes=15 * i)
+        provider, model, currency = MODELS[i % len(MODELS)]
+        chat_id = f"{when:%Y%m%d-%H%M%S}-{i:06x}"
+        records: list[object] = [
+            MetaRecord(chat_id, when.isoformat(), provider, model, {}, None, True)
+        ]
+        for turn in range(10):
+            ts = (when + timedelta(minutes=turn)).isoformat()
+            question = _text(rng, 1) + (f" {RARE}" if i % 1000 == 7 and turn == 3 else "")
+            records.append(MessageRecord("user", question, ts, provider, model))
+            records.append(
+                MessageRecord(
+                    "assistant",
+                    _text(rng, 4),
+                    ts,
+                    provider,
+                    model,
+                    usage=Usage(prompt_tokens=200 + turn * 150, completion_tokens=120),
+                    cost=Cost(0.0004, currency),
+                )
+            )
+        path = chats / f"{chat_id}.jsonl"
+        path.write_bytes(b"".join(_encode(r) for r in records))  # type: ignore[arg-type]
+        stamp = when.timestamp() + 600
+        os.utime(path, (stamp, stamp))
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.iterdir() if p.is_file())
+
+
+def _best(runs: int, action: Callable[[], object]) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        result = action()
+        times.append(time.perf_counter() - t0)
+    return min(times) * 1000, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--chats", type=int, default=50_000)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/llmchat-bench-chats"))
+    parser.add_argument("--keep", action="store_true", help="reuse the generated chats")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    data: Path = args.dir
+    marker = data / f"generated-{args.chats}"
+    if not marker.exists():
+        shutil.rmtree(data, ignore_errors=True)
+        t0 = time.perf_counter()
+        generate(data, args.chats)
+        marker.touch()
+        print(f"generated {args.chats:,} chats in {time.perf_counter() - t0:.1f} s")
+    jsonl = _size(data / "chats")
+    print(f"JSONL: {jsonl / 1e6:,.0f} MB in {args.chats:,} files")
+
+    (data / INDEX_FILE).unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        if time.perf_counter() - last[0] > 10:
+            last[0] = time.perf_counter()
+            print(f"  rebuild {done:,}/{total:,}", flush=True)
+
+    ChatIndex(data, progress=progress).rebuild()
+    rebuild = time.perf_counter() - t0
+    index_size = sum(p.stat().st_size for p in data.iterdir() if p.name.startswith(INDEX_FILE))
+    print(
+        f"rebuild: {rebuild:.1f} s; index {index_size / 1e6:,.0f} MB "
+        f"({index_size / jsonl:.2f}x the JSONL)"
+    )
+
+    def fresh() -> ChatQueries:
+        return ChatQueries(ChatIndex(data))
+
+    ms, _ = _best(args.runs, lambda: fresh().count())
+    print(f"open + check {args.chats:,} files' size/mtime: {ms:.0f} ms")
+    ms, rows = _best(args.runs, lambda: fresh().latest(20))
+    print(f"latest 20 (open + check + query): {ms:.0f} ms ({len(rows)} rows)")  # type: ignore[arg-type]
+    warm = fresh()
+    warm.count()
+    ms, _ = _best(args.runs, lambda: warm.latest(20))
+    print(f"latest 20 (query alone): {ms:.1f} ms")
+    for label, needle in [
+        ("common", "load balancer"),
+        ("rare", RARE),
+        ("Chinese", "量子计算"),
+        ("Chinese, 2 chars", "索引"),
+        ("miss", "nothing like this"),
+    ]:
+        ms_open, hits = _best(args.runs, lambda n=needle: fresh().search(n))  # type: ignore[misc]
+        ms_q, _ = _best(args.runs, lambda n=needle: warm.search(n))  # type: ignore[misc]
+        print(
+            f"search {label} {needle!r}: {ms_open:.0f} ms with open, {ms_q:.0f} ms query "
+            f"({len(hits)} hits)"
+        )  # type: ignore[arg-type]
+
+    store = ChatStore(data)  # durable: fsync like a real chat
+    index = ChatIndex(data)
+    index.open()
+    writer = store.open_for_append(rows[0].id)  # type: ignore[index]
+    jsonl_ms, index_ms = [], []
+    for i in range(20):
+        t0 = time.perf_counter()
+        writer.append_message("user", f"one more question {i}", provider="p", model="m")
+        t1 = time.perf_counter()
+        index.note_write(writer.id)
+        t2 = time.perf_counter()
+        jsonl_ms.append((t1 - t0) * 1000)
+        index_ms.append((t2 - t1) * 1000)
+    writer.close()
+    print(
+        f"append one message: JSONL write+fsync {statistics.median(jsonl_ms):.2f} ms, "
+        f"index transaction {statistics.median(index_ms):.2f} ms (median of 20)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -27,11 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from llmchat.chat_index import INDEX_FILE, ChatIndex
-from llmchat.chat_query import ChatQueries
 from llmchat.events import Usage
-from llmchat.store import ChatStore, _encode
-from llmchat.store_records import Cost, MessageRecord, MetaRecord
+from llmchat.store.index import INDEX_FILE, ChatIndex
+from llmchat.store.index_query import ChatQueries
+from llmchat.store.records import Cost, MessageRecord, MetaRecord
+from llmchat.store.writer import ChatStore, _encode
 
 EN = [
     "deploy the service behind a load balancer and watch the latency graphs closely",

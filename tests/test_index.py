@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from llmchat.chat_index import INDEX_FILE, ChatIndex
-from llmchat.chat_query import MARK_OFF, MARK_ON, ChatQueries
 from llmchat.events import Usage
-from llmchat.store import ChatStore, Cost
+from llmchat.store.index import INDEX_FILE, ChatIndex
+from llmchat.store.index_query import MARK_OFF, MARK_ON, ChatQueries
+from llmchat.store.records import Cost
+from llmchat.store.writer import ChatStore
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -229,7 +230,7 @@ def test_interrupted_rebuild_keeps_its_batches(
 ) -> None:
     import sqlite3
 
-    from llmchat import chat_index
+    from llmchat.store import index as chat_index
 
     monkeypatch.setattr(chat_index, "BATCH", 1)
     seen: list[tuple[int, int]] = []
@@ -251,8 +252,8 @@ WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from llmchat.chat_index import ChatIndex
-    from llmchat.store import ChatStore
+    from llmchat.store.index import ChatIndex
+    from llmchat.store.writer import ChatStore
     data, word = Path(sys.argv[1]), sys.argv[2]
     index = ChatIndex(data)
     with ChatStore(data, durable=False).new_chat("p", "m") as writer:

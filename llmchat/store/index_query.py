@@ -2,7 +2,7 @@
 
 Read-only SQL over the tables chat_index_schema.py fills. A query that meets a damaged
 index asks ChatIndex to recover (rebuild, or fall back to memory) and runs once more.
-Moves to llmchat/store/ with the restructure (issue 10).
+Lives in llmchat/store/ beside the writer and reader.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TypeVar
 
-from llmchat.chat_index import ChatIndex
-from llmchat.store_read import snippet as plain_snippet
+from llmchat.store.index import ChatIndex
+from llmchat.store.reader import snippet as plain_snippet
 
 MARK_ON, MARK_OFF = "\x02", "\x03"  # around a match inside a snippet; renderers swap them
 TRIGRAM = 3  # the trigram tokenizer finds nothing shorter than three characters

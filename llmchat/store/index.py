@@ -6,7 +6,7 @@ missing, corrupt, truncated or of another version. It is never needed to save or
 resume a chat: any SQLite failure falls back to an in-memory index built from the
 files (today's speed), with one warning. It never writes to a chat file.
 
-Moves to llmchat/store/index.py with the restructure (issue 10).
+Lives in llmchat/store/ beside the writer and reader.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from llmchat.chat_index_schema import (
+from llmchat.store.index_schema import (
     INDEX_VERSION,
     ChatFolder,
     create_schema,

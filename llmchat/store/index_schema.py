@@ -14,8 +14,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmchat.store_read import short_title
-from llmchat.store_records import (
+from llmchat.store.reader import short_title
+from llmchat.store.records import (
     MessageRecord,
     MetaRecord,
     Record,
@@ -233,9 +233,7 @@ class ChatFolder:
         )
 
 
-def load_state(
-    conn: sqlite3.Connection, chat_id: str
-) -> tuple[ChatState, int, bytes, int] | None:
+def load_state(conn: sqlite3.Connection, chat_id: str) -> tuple[ChatState, int, bytes, int] | None:
     """A chat's stored state, its indexed byte count, the tail bytes before it, its mtime."""
     row = conn.execute(
         "SELECT n, created, title, title_set, first_user, provider, model, turns, tokens,"

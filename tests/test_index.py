@@ -21,7 +21,7 @@ from llmchat.events import Usage
 from llmchat.store.index import INDEX_FILE, ChatIndex
 from llmchat.store.index_query import MARK_OFF, MARK_ON, ChatQueries
 from llmchat.store.records import Cost
-from llmchat.store.writer import ChatStore
+from llmchat.store import ChatStore
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -243,7 +243,7 @@ def test_interrupted_rebuild_keeps_its_batches(
         ChatIndex(data, progress=stop).open()
     assert seen == [(1, 3)]
     conn = sqlite3.connect(data / INDEX_FILE)
-    assert conn.execute("SELECT id FROM chats").fetchall() == [(chats["py"],)]
+    assert conn.execute("SELECT id FROM chats").fetchall() == [(chats["k8s"],)]  # oldest first
     conn.close()
     assert _ids(data) == [chats["py"], chats["zh"], chats["k8s"]]
 
@@ -253,7 +253,7 @@ WRITER = textwrap.dedent(
     import sys
     from pathlib import Path
     from llmchat.store.index import ChatIndex
-    from llmchat.store.writer import ChatStore
+    from llmchat.store import ChatStore
     data, word = Path(sys.argv[1]), sys.argv[2]
     index = ChatIndex(data)
     with ChatStore(data, durable=False).new_chat("p", "m") as writer:

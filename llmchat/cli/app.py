@@ -205,22 +205,79 @@ app.add_typer(chats_app, name="chats")
 
 
 @chats_app.callback(invoke_without_command=True)
-def chats_list(ctx: typer.Context) -> None:
-    """List saved chats, newest first (`llmchat chats` alone)."""
-    if ctx.invoked_subcommand is None:
-        from llmchat.cli.chats import list_chats
+def chats_list(
+    ctx: typer.Context,
+    limit: Annotated[
+        int, typer.Option("-n", "--limit", metavar="N", help="How many (default 20).")
+    ] = 20,
+    all_: Annotated[bool, typer.Option("--all", metavar="", help="Every saved chat.")] = False,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", metavar="DATE", help="Only chats written since DATE (YYYY-MM-DD)."),
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("-m", "--model", metavar="MODEL", help="Only this model.")
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option("-p", "--provider", metavar="NAME", help="Only this provider.")
+    ] = None,
+    reindex: Annotated[
+        bool,
+        typer.Option("--reindex", metavar="", help="Rebuild the search index from the files."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
+    ] = False,
+) -> None:
+    """List saved chats, newest first: the latest 20 (`llmchat chats` alone)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from llmchat.cli import chats
 
-        list_chats(Environment.from_process())
+    if limit < 1:
+        raise UsageError(f"-n {limit}", "give a number of chats, 1 or more")
+    env = Environment.from_process()
+    if reindex:
+        chats.reindex(env)
+    options = chats.ListOptions(
+        limit=None if all_ else limit,
+        since=chats.parse_day(since) if since else None,
+        model=model,
+        provider=provider,
+    )
+    chats.list_chats(env, options)
 
 
 @chats_app.command("search")
 def chats_search(
     text: Annotated[str, typer.Argument(metavar="TEXT", help="Text to look for.")],
+    limit: Annotated[
+        int, typer.Option("-n", "--limit", metavar="N", help="How many chats (default 20).")
+    ] = 20,
+    role: Annotated[
+        str | None,
+        typer.Option("--role", metavar="user|assistant", help="Only in questions, or answers."),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
+    ] = False,
 ) -> None:
-    """Find saved chats whose messages or title contain TEXT (any case)."""
+    """Find saved chats that contain TEXT (any case, any script), best match first."""
     from llmchat.cli.chats import search_chats
 
-    raise typer.Exit(search_chats(Environment.from_process(), text))
+    raise typer.Exit(search_chats(Environment.from_process(), text, limit, role))
+
+
+@chats_app.command("reindex")
+def chats_reindex(
+    debug: Annotated[
+        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
+    ] = False,
+) -> None:
+    """Rebuild the search index from the chat files (safe to interrupt)."""
+    from llmchat.cli.chats import reindex
+
+    reindex(Environment.from_process())
 
 
 @chats_app.command("show")
@@ -256,6 +313,27 @@ def chats_delete(
     delete_chat(Environment.from_process(), chat_id)
 
 
+@app.command("usage")
+def usage_command(
+    since: Annotated[
+        str | None, typer.Option("--since", metavar="DATE", help="From DATE (YYYY-MM-DD) on.")
+    ] = None,
+    month: Annotated[
+        str | None, typer.Option("--month", metavar="YYYY-MM", help="One calendar month.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", metavar="", help="Machine-readable output.")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
+    ] = False,
+) -> None:
+    """Tokens and cost of saved chats per provider and model, each currency apart."""
+    from llmchat.cli.usage import print_usage
+
+    print_usage(Environment.from_process(), since, month, as_json)
+
+
 def run_app(args: list[str]) -> int:
     """Run the Typer app; Click's usage errors become our one-line UsageError."""
     command = typer.main.get_command(app)
@@ -267,7 +345,7 @@ def run_app(args: list[str]) -> int:
         ctx = getattr(err, "ctx", None)
         if ctx is not None:
             hint = f"see `{ctx.command_path} --help`"
-        elif args and args[0] in ("providers", "models", "chats"):
+        elif args and args[0] in ("providers", "models", "chats", "usage"):
             hint = f"see `llmchat {args[0]} --help`"
         else:
             hint = "see `llmchat chat --help`"

@@ -1,29 +1,157 @@
-"""`llmchat chats …`: saved chats from the command line (list, search, show, export, delete)."""
+"""`llmchat chats …`: saved chats from the command line (list, search, show, export, delete).
+
+Listing and search go through the SQLite index beside the chat files (store/index.py),
+which keeps them in milliseconds at tens of thousands of chats; show, export and delete
+read and change the JSONL files themselves, which stay the truth.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from llmchat.environment import Environment
 from llmchat.errors import UsageError
 from llmchat.store import chat_table, store_for
 
+if TYPE_CHECKING:
+    from llmchat.store.index import Progress
+    from llmchat.store.index_query import ChatQueries, ChatRow, SearchHit
+    from llmchat.store.reader import ChatSummary
 
-def list_chats(env: Environment) -> None:
-    summaries = store_for(env).list_chats()
-    if not summaries:
-        env.stderr.write("no saved chats yet\n")
+
+@dataclass(frozen=True)
+class ListOptions:
+    """`llmchat chats` filters: `limit` None is --all."""
+
+    limit: int | None = 20
+    since: datetime | None = None
+    model: str | None = None
+    provider: str | None = None
+
+
+def parse_day(text: str, flag: str = "--since") -> datetime:
+    """`2026-11-01` (local midnight) or a full ISO time; a one-line usage error otherwise."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{flag}: {text!r} is not a date", "use YYYY-MM-DD") from None
+    return moment if moment.tzinfo is not None else moment.astimezone()
+
+
+def queries_for(env: Environment) -> ChatQueries:
+    """Queries over this data dir's index; index trouble is one `llmchat:` line on stderr."""
+    from llmchat.store.index import ChatIndex
+    from llmchat.store.index_query import ChatQueries
+
+    def warn(text: str) -> None:
+        env.stderr.write(f"llmchat: {text}\n")
+
+    return ChatQueries(ChatIndex(env.data_dir, warn=warn, progress=_progress(env)))
+
+
+def _progress(env: Environment) -> Progress | None:
+    """Rebuilding thousands of chats takes a while: say how far, on a terminal only."""
+    if not env.stderr_isatty:
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total >= 500:
+            end = "\n" if done >= total else ""
+            env.stderr.write(f"\rindexing saved chats: {done:,}/{total:,}{end}")
+            env.stderr.flush()
+
+    return show
+
+
+def as_summaries(rows: list[ChatRow], chats_dir: Path) -> list[ChatSummary]:
+    from llmchat.store.reader import ChatSummary
+
+    return [
+        ChatSummary(
+            id=row.id,
+            created=row.created,
+            updated=row.updated,
+            title=row.title,
+            provider=row.provider,
+            model=row.model,
+            turns=row.turns,
+            tokens=row.tokens,
+            cost=dict(row.cost),
+            path=chats_dir / f"{row.id}.jsonl",
+        )
+        for row in rows
+    ]
+
+
+def page(env: Environment, text: str) -> None:
+    """Through $PAGER (or `less -R`) when stdout is a terminal and the text is taller
+    than it; straight out otherwise (a pipe never gets a pager)."""
+    import shutil
+
+    lines = text.count("\n") + 1
+    if env.stdout_isatty and lines >= shutil.get_terminal_size((80, 24)).lines:
+        import shlex
+        import subprocess
+
+        command = shlex.split(env.vars.get("PAGER") or "less -R")
+        try:
+            subprocess.run(command, input=text + "\n", text=True, check=False)
+            return
+        except OSError:
+            pass  # no such pager: print it
+    env.stdout.write(text + "\n")
+
+
+def list_chats(env: Environment, options: ListOptions = ListOptions()) -> None:
+    queries = queries_for(env)
+    rows = queries.latest(
+        options.limit, since=options.since, model=options.model, provider=options.provider
+    )
+    if not rows:
+        filtered = options.since or options.model or options.provider
+        env.stderr.write("no saved chats match\n" if filtered else "no saved chats yet\n")
         return
-    env.stdout.write(chat_table(summaries, env.width() if env.stdout_isatty else None) + "\n")
+    summaries = as_summaries(rows, env.data_dir / "chats")
+    page(env, chat_table(summaries, env.width() if env.stdout_isatty else None))
 
 
-def search_chats(env: Environment, text: str) -> int:
+def hit_lines(hits: list[SearchHit], color: bool) -> str:
+    """`ID  title` and the snippet under it, the match in bold yellow on a terminal."""
+    from llmchat.store.index_query import MARK_OFF, MARK_ON
+
+    on, off = ("\x1b[1;33m", "\x1b[0m") if color else ("", "")
+    out = []
+    for hit in hits:
+        snippet = hit.snippet.replace(MARK_ON, on).replace(MARK_OFF, off)
+        out.append(f"{hit.chat.id}  {hit.chat.title}\n    {hit.role}: {snippet}")
+    return "\n".join(out)
+
+
+def search_chats(env: Environment, text: str, limit: int = 20, role: str | None = None) -> int:
     """Like grep: exit status 1 when nothing matches."""
-    found = store_for(env).search(text)
-    if not found:
+    if role not in (None, "user", "assistant"):
+        raise UsageError(f"--role {role!r}", "use --role user or --role assistant")
+    queries = queries_for(env)
+    hits = queries.search(text, limit, role=role)
+    if queries.note:
+        env.stderr.write(f"llmchat: {queries.note}\n")
+    if not hits:
         env.stderr.write(f"no saved chat mentions {text!r}\n")
         return 1
-    for chat, snippet in found:
-        env.stdout.write(f"{chat.id}  {chat.title}\n    {snippet}\n")
+    page(env, hit_lines(hits, env.color))
     return 0
+
+
+def reindex(env: Environment) -> None:
+    """Rebuild the index from the files; an interrupt keeps the batches already done."""
+    queries = queries_for(env)
+    started = datetime.now(timezone.utc)
+    count = queries.index.rebuild()
+    seconds = (datetime.now(timezone.utc) - started).total_seconds()
+    env.stderr.write(f"indexed {count:,} saved chats in {seconds:.1f} s\n")
 
 
 def export_chat(env: Environment, chat_id: str, fmt: str) -> None:

@@ -407,19 +407,25 @@ def _switch_chat(state: ReplState, start: StartOptions, flags: CliFlags) -> None
 
 @command("chats", usage="/chats [TEXT]", aliases=("sessions",))
 def chats(state: ReplState, arg: str) -> Reply:
-    """List saved chats, newest first, or search them for TEXT."""
-    from llmchat.store import chat_table, store_for
+    """List the latest saved chats, newest first, or search them for TEXT (best first)."""
+    from llmchat.cli.chats import as_summaries, hit_lines, queries_for
+    from llmchat.store import chat_table
 
-    store = store_for(state.env)
-    if arg:
-        found = store.search(arg)
-        if not found:
-            return Reply(f"no saved chat mentions {arg!r}")
-        return Reply("\n".join(f"{chat.id}  {chat.title}\n    {snip}" for chat, snip in found[:20]))
-    summaries = store.list_chats()[:20]
-    if not summaries:
+    queries = queries_for(state.env)
+    try:
+        if arg:
+            hits = queries.search(arg)
+            if not hits:
+                return Reply(f"no saved chat mentions {arg!r}")
+            note = f"\n({queries.note})" if queries.note else ""
+            return Reply(hit_lines(hits, state.env.color) + note)
+        rows = queries.latest(20)
+    finally:
+        queries.index.close()
+    if not rows:
         return Reply("no saved chats yet")
-    table = chat_table(summaries, state.env.width())
+    summaries = as_summaries(rows, state.env.data_dir / "chats")
+    table = chat_table(summaries, state.env.width(), droppable=("COST",))
     return Reply(table + "\n/load ID continues one (a prefix of the ID will do)")
 
 

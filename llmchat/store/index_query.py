@@ -18,6 +18,8 @@ from llmchat.store.reader import snippet as plain_snippet
 
 MARK_ON, MARK_OFF = "\x02", "\x03"  # around a match inside a snippet; renderers swap them
 TRIGRAM = 3  # the trigram tokenizer finds nothing shorter than three characters
+RANKED = 400  # newest matching messages ranked per search (x4 while too few chats)
+SHORT_SCAN = 2_000  # newest chats a one- or two-character search looks through
 T = TypeVar("T")
 
 
@@ -79,6 +81,7 @@ class ChatQueries:
     def __init__(self, index: ChatIndex) -> None:
         self.index = index
         self._conn: sqlite3.Connection | None = None
+        self.note: str | None = None  # what the last search left out, if anything
 
     def _run(self, query: Callable[[sqlite3.Connection], T]) -> T:
         if self._conn is None:
@@ -125,59 +128,65 @@ class ChatQueries:
     # --- search ---------------------------------------------------------------------
 
     def search(self, text: str, n: int = 20, *, role: str | None = None) -> list[SearchHit]:
-        """Best matches first (FTS rank, then the newest), one hit per chat.
+        """Best matches first (how often the text occurs, for its length), then the newest;
+        one hit per chat. `note` says afterwards when only part of the chats was looked at.
 
-        Three characters or more go through the trigram index; shorter needles (a one-
-        or two-character Chinese word) are looked for newest chat first with LIKE."""
+        Three characters or more go through the trigram index, newest matches first and
+        at most RANKED of them: a word in every other message costs the same as a rare
+        one. Shorter needles (a one- or two-character Chinese word) cannot use trigrams
+        and are looked for with LIKE in the SHORT_SCAN newest chats."""
+        self.note = None
         needle = " ".join(text.split())
         if not needle:
             return []
         if self.index.fts and len(needle) >= TRIGRAM:
             return self._run(lambda conn: self._ranked(conn, needle, n, role))
-        return self._run(lambda conn: self._scan(conn, needle, n, role))
+        limit = SHORT_SCAN if len(needle) < TRIGRAM else None
+        return self._run(lambda conn: self._scan(conn, needle, n, role, limit))
 
     def _ranked(
         self, conn: sqlite3.Connection, needle: str, n: int, role: str | None
     ) -> list[SearchHit]:
-        phrase = '"' + needle.replace('"', '""') + '"'
-        limit = max(64, n * 8)
+        # '%' and '_' in the text become '_' (any one character): LIKE finds a superset,
+        # and the count below keeps only real matches.
+        pattern = "%" + needle.replace("%", "_") + "%"
+        role_sql = " AND m.role = ?" if role else ""
+        cap = RANKED
         while True:
-            # The bare FTS query lets FTS5 keep only the top `limit` by rank; joining
-            # first would rank and sort every match (1.6x slower for a common word).
-            if role:
-                sql = (
-                    "SELECT fts.rowid, m.chat FROM fts JOIN msgs m ON m.rowid = fts.rowid"
-                    " WHERE fts MATCH ? AND m.role = ? ORDER BY bm25(fts) LIMIT ?"
-                )
-                rows = conn.execute(sql, (phrase, role, limit)).fetchall()
-            else:
-                top = conn.execute(
-                    "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT ?",
-                    (phrase, limit),
-                ).fetchall()
-                chat_of = _chat_of(conn, [r[0] for r in top])
-                rows = [(r[0], chat_of[r[0]]) for r in top if r[0] in chat_of]
-            best: dict[int, int] = {}
-            for rowid, chat in rows:
-                best.setdefault(chat, rowid)
-            if len(best) >= n or len(rows) < limit:
+            # Bare FTS query, newest rowids first, LIMIT: FTS5 stops after `cap` matches.
+            # (bm25() would count every match first for its IDF: O(matches).)
+            rows = conn.execute(
+                "SELECT m.rowid, m.chat, m.role, m.content FROM msgs m WHERE m.rowid IN"
+                " (SELECT rowid FROM fts WHERE content LIKE ? ORDER BY rowid DESC LIMIT ?)"
+                f"{role_sql}",
+                (pattern, cap, *((role,) if role else ())),
+            ).fetchall()
+            best = _best_per_chat(rows, needle)
+            if len(best) >= n or len(rows) < cap or cap >= RANKED * 16:
                 break
-            limit *= 4  # many hits in few chats: look further down the ranking
-        picked = list(best.items())[:n]
-        snips = _snippets(conn, phrase, [rowid for _, rowid in picked])
-        chats = _rows_by_n(conn, [chat for chat, _ in picked])
-        return [
-            SearchHit(chats[chat], snips[rowid][0], snips[rowid][1])
-            for chat, rowid in picked
-            if chat in chats and rowid in snips
-        ]
+            cap *= 4  # many hits in few chats: look further back
+        if len(rows) >= cap:
+            self.note = f"a common text: ranked its newest {cap:,} matches only"
+        chats = _rows_by_n(conn, list(best))
+        order = sorted(
+            best, key=lambda c: (-best[c][0], -chats[c].updated.timestamp() if c in chats else 0)
+        )
+        return [SearchHit(chats[c], best[c][1], best[c][2]) for c in order[:n] if c in chats]
 
     def _scan(
-        self, conn: sqlite3.Connection, needle: str, n: int, role: str | None
+        self,
+        conn: sqlite3.Connection,
+        needle: str,
+        n: int,
+        role: str | None,
+        limit_chats: int | None,
     ) -> list[SearchHit]:
         role_sql = " AND m.role = ?" if role else ""
+        recent = "SELECT n, updated_ns FROM chats ORDER BY updated_ns DESC" + (
+            f" LIMIT {int(limit_chats)}" if limit_chats is not None else ""
+        )
         cursor = conn.execute(
-            "SELECT m.chat, m.role, m.content FROM chats c JOIN msgs m ON m.chat = c.n"
+            f"SELECT m.chat, m.role, m.content FROM ({recent}) c JOIN msgs m ON m.chat = c.n"
             f" WHERE m.content LIKE ? ESCAPE '\\'{role_sql} ORDER BY c.updated_ns DESC, m.rowid",
             (f"%{_escape_like(needle)}%", *((role,) if role else ())),
         )
@@ -192,6 +201,11 @@ class ChatQueries:
             if len(found) >= n:
                 break
         cursor.close()
+        if limit_chats is not None and len(found) < n and self.count() > limit_chats:
+            self.note = (
+                f"looked in the newest {limit_chats:,} chats only;"
+                f" search for {TRIGRAM} characters or more to look in all"
+            )
         chats = _rows_by_n(conn, list(found))
         return [SearchHit(chats[c], r, s) for c, (r, s) in found.items() if c in chats]
 
@@ -246,6 +260,31 @@ def highlight(text: str, needle: str, radius: int = 40) -> str | None:
     )
 
 
+def _best_per_chat(
+    rows: list[tuple[int, int, str, str]], needle: str
+) -> dict[int, tuple[float, str, str]]:
+    """{chat: (score, role, snippet)} of each chat's best message among `rows`.
+
+    The score is BM25's for a single phrase: its IDF is the same for every message, so
+    only how often the text occurs and how long the message is decide the order."""
+    fold = needle.casefold()
+    k1, b = 1.2, 0.75
+    average = sum(len(r[3]) for r in rows) / len(rows) if rows else 1.0
+    best: dict[int, tuple[float, int, str, str]] = {}
+    for rowid, chat, role, content in rows:
+        tf = content.casefold().count(fold)
+        if tf == 0:
+            continue  # the LIKE superset ('_' for '%'), or a case LIKE folds and we do not
+        score = tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(content) / max(average, 1.0)))
+        held = best.get(chat)
+        if held is None or (score, rowid) > (held[0], held[1]):
+            best[chat] = (score, rowid, role, content)
+    picked: dict[int, tuple[float, str, str]] = {}
+    for chat, (score, _, role, content) in best.items():
+        picked[chat] = (score, role, highlight(content, needle) or content[:80])
+    return picked
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -254,29 +293,6 @@ _CHAT_COLUMNS = (
     "SELECT n, id, coalesce(CASE WHEN title_set THEN title END, first_user, '(untitled)'),"
     " created, updated_ns, provider, model, turns, tokens, estimated"
 )
-
-
-def _chat_of(conn: sqlite3.Connection, rowids: list[int]) -> dict[int, int]:
-    if not rowids:
-        return {}
-    marks = ",".join("?" * len(rowids))
-    sql = f"SELECT rowid, chat FROM msgs WHERE rowid IN ({marks})"
-    return {int(r): int(c) for r, c in conn.execute(sql, rowids)}
-
-
-def _snippets(
-    conn: sqlite3.Connection, phrase: str, rowids: list[int]
-) -> dict[int, tuple[str, str]]:
-    """{rowid: (role, snippet)} for the chosen messages only: snippets are not free."""
-    if not rowids:
-        return {}
-    marks = ",".join("?" * len(rowids))
-    sql = (
-        "SELECT fts.rowid, m.role, snippet(fts, 0, ?, ?, '…', 12) FROM fts"
-        f" JOIN msgs m ON m.rowid = fts.rowid WHERE fts MATCH ? AND fts.rowid IN ({marks})"
-    )
-    rows = conn.execute(sql, (MARK_ON, MARK_OFF, phrase, *rowids))
-    return {int(r): (role, " ".join(snip.split())) for r, role, snip in rows}
 
 
 def _rows_by_n(conn: sqlite3.Connection, numbers: list[int]) -> dict[int, ChatRow]:

@@ -23,6 +23,7 @@ from llmchat.store.writer import ChatWriter
 if TYPE_CHECKING:
     from llmchat.engine.pricing import TurnRecord
     from llmchat.engine.session import ChatSession
+    from llmchat.store.index import ChatIndex
     from llmchat.store.reader import ChatSummary, LoadedChat
 
 Warn = Callable[[str], None]
@@ -37,11 +38,20 @@ class StoreRecorder:
     and nothing is written later on its behalf.
     """
 
-    def __init__(self, writer: ChatWriter, warn: Warn, *, system: str | None = None) -> None:
-        """`system`: the system prompt the chat file already holds (a resumed chat)."""
+    def __init__(
+        self,
+        writer: ChatWriter,
+        warn: Warn,
+        *,
+        system: str | None = None,
+        index: ChatIndex | None = None,
+    ) -> None:
+        """`system`: the system prompt the chat file already holds (a resumed chat);
+        `index`: told of every line written (None: there is none)."""
         self.writer = writer
         self._warn = warn
         self._system = system
+        self.index = index
         self._pending_user: str | None = None
         self.enabled = True
         self.broken = False
@@ -58,6 +68,9 @@ class StoreRecorder:
         except StoreError as err:
             self.broken = True
             self._warn(f"{err.one_line()} — this chat is no longer being saved")
+            return
+        if self.index is not None and self.writer.on_disk:
+            self.index.note_write(self.writer.id)  # one small transaction; never raises
 
     def _sync_meta(self, session: ChatSession) -> None:
         self.writer.update_meta(
@@ -120,10 +133,25 @@ class StoreRecorder:
 
     def close(self) -> None:
         self.writer.close()
+        if self.index is not None:
+            self.index.close()
 
 
 def store_for(env: Environment) -> ChatStore:
     return ChatStore(env.data_dir)
+
+
+def latest_chat(env: Environment) -> str | None:
+    """The chat written to last (`-c`), from the index: no stat of every file."""
+    from llmchat.store.index import ChatIndex
+    from llmchat.store.index_query import ChatQueries
+
+    queries = ChatQueries(ChatIndex(env.data_dir, warn=lambda text: None))
+    try:
+        rows = queries.latest(1)
+    finally:
+        queries.index.close()
+    return rows[0].id if rows else store_for(env).latest()
 
 
 def _flags_for_resume(flags: CliFlags, loaded: LoadedChat) -> CliFlags:
@@ -163,7 +191,7 @@ def open_session(
     loaded: LoadedChat | None = None
     resume, continue_latest, save = start.resume, start.continue_latest, start.save
     if continue_latest and resume is None:
-        resume = store.latest()
+        resume = latest_chat(env)
         if resume is None:
             warn("no saved chat to continue; starting a new one")
     if resume is not None:
@@ -199,8 +227,13 @@ def open_session(
             if loaded is not None
             else store.new_chat(settings.provider.name, settings.model, settings.params, None)
         )
+        from llmchat.store.index import ChatIndex
+
         session.recorder = StoreRecorder(
-            writer, warn, system=loaded.system if loaded is not None else None
+            writer,
+            warn,
+            system=loaded.system if loaded is not None else None,
+            index=ChatIndex(env.data_dir, warn=warn),
         )
     return session, loaded
 
@@ -235,8 +268,13 @@ def summary_rows(summaries: list[ChatSummary]) -> list[list[str]]:
     return rows
 
 
-def chat_table(summaries: list[ChatSummary], width: int | None = None) -> str:
-    """The chat list as aligned columns; titles are cut to fit `width` (a terminal's)."""
+def chat_table(
+    summaries: list[ChatSummary],
+    width: int | None = None,
+    droppable: tuple[str, ...] = ("TOKENS", "COST"),
+) -> str:
+    """The chat list as aligned columns; titles are cut to fit `width` (a terminal's),
+    after dropping the `droppable` columns if the title would have too little room."""
     from llmchat.cli.listing import columns
 
     rows = summary_rows(summaries)
@@ -248,7 +286,7 @@ def chat_table(summaries: list[ChatSummary], width: int | None = None) -> str:
             return width - max(cell_len(line) for line in fixed) - 3
 
         # On a narrow terminal the title matters more than the tokens and the cost.
-        for header in ("TOKENS", "COST"):
+        for header in droppable:
             if room_for_title(rows) < 24 and header in rows[0]:
                 drop = rows[0].index(header)
                 rows = [row[:drop] + row[drop + 1 :] for row in rows]

@@ -2,14 +2,16 @@
 
 Generates N synthetic chats (mixed English/Chinese, 10 exchanges each) once into a data
 dir, in the bytes the real ChatWriter writes (its `_encode` of real records), then
-measures: a full index rebuild (time, index size vs JSONL size), opening an index that
-is up to date (the stat of every file), latest-20, search for a common word, a rare
-word, a Chinese word, a two-character Chinese word (LIKE path) and a miss, and the cost
-of one appended message (JSONL write + fsync, then one index transaction).
+measures: a full index rebuild (time, index size vs JSONL size); the installed
+`llmchat` command as a user runs it (`--version`, `chats`, `chats search` for a common
+phrase, a rare word, a Chinese word, a two-character Chinese word and a miss, `-c` vs
+`--no-save` against the fake server); the same queries in-process on an open index; a
+full size/mtime sweep; and one appended message (JSONL write + fsync, index transaction).
 
-    python bench/chats_bench.py [--chats 50000] [--dir /tmp/llmchat-bench-chats] [--keep]
+    nice python bench/chats_bench.py [--chats 50000] [--dir /tmp/llmchat-bench-50k]
+        [--skip-rebuild] [--runs 5]
 
-Not part of the test run; figures go to docs/benchmarks-chats.md.
+Not part of the test run; figures go to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -28,8 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from llmchat.events import Usage
-from llmchat.store.index import INDEX_FILE, ChatIndex
-from llmchat.store.index_query import ChatQueries
+from llmchat.store.index import INDEX_FILE, SWEEP_EVERY_S, ChatIndex
+from llmchat.store.index_query import ChatQueries, ChatRow
 from llmchat.store.records import Cost, MessageRecord, MetaRecord
 from llmchat.store.writer import ChatStore, _encode
 
@@ -105,24 +108,16 @@ def _best(runs: int, action: Callable[[], object]) -> tuple[float, object]:
     return min(times) * 1000, result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--chats", type=int, default=50_000)
-    parser.add_argument("--dir", type=Path, default=Path("/tmp/llmchat-bench-chats"))
-    parser.add_argument("--keep", action="store_true", help="reuse the generated chats")
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    data: Path = args.dir
-    marker = data / f"generated-{args.chats}"
-    if not marker.exists():
-        shutil.rmtree(data, ignore_errors=True)
-        t0 = time.perf_counter()
-        generate(data, args.chats)
-        marker.touch()
-        print(f"generated {args.chats:,} chats in {time.perf_counter() - t0:.1f} s")
-    jsonl = _size(data / "chats")
-    print(f"JSONL: {jsonl / 1e6:,.0f} MB in {args.chats:,} files")
+SEARCHES = [
+    ("common", "load balancer"),
+    ("rare", RARE),
+    ("Chinese", "量子计算"),
+    ("Chinese, 2 chars", "索引"),
+    ("miss", "nothing like this"),
+]
 
+
+def _rebuild(data: Path, jsonl: int) -> None:
     (data / INDEX_FILE).unlink(missing_ok=True)
     t0 = time.perf_counter()
     last = [0.0]
@@ -140,35 +135,71 @@ def main() -> None:
         f"({index_size / jsonl:.2f}x the JSONL)"
     )
 
+
+def _cli(data: Path, runs: int) -> None:
+    """The installed command, as a user types it; stdout into a pipe (no pager)."""
+    exe = shutil.which("llmchat")
+    assert exe, "install llmchat in this environment first"
+    env = {**os.environ, "LLMCHAT_DATA_DIR": str(data)}
+
+    def run(*args: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [exe, *args], env={**env, **(extra or {})}, capture_output=True, text=True
+        )
+
+    version, _ = _best(runs, lambda: run("--version"))
+    print(f"CLI llmchat --version: {version:.0f} ms")
+    ms, _ = _best(runs, lambda: run("chats"))
+    print(f"CLI llmchat chats (latest 20): {ms:.0f} ms (+{ms - version:.0f} ms)")
+    for label, needle in SEARCHES:
+        ms, res = _best(runs, lambda n=needle: run("chats", "search", n))  # type: ignore[misc]
+        hits = sum(1 for line in res.stdout.splitlines() if not line.startswith(" "))  # type: ignore[attr-defined]
+        print(
+            f"CLI chats search {label} {needle!r}: {ms:.0f} ms (+{ms - version:.0f}), {hits} hits"
+        )
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from fakeserver import FakeOpenAI
+
+    with FakeOpenAI() as server:
+        api = {"OPENAI_API_KEY": "sk-bench-0123456789", "OPENAI_BASE_URL": server.base_url}
+        nosave, _ = _best(runs, lambda: run("--no-save", "hi", extra=api))
+        cont, _ = _best(runs, lambda: run("-c", "hi", extra=api))
+        print(f"CLI one-shot --no-save {nosave:.0f} ms, -c {cont:.0f} ms (+{cont - nosave:.0f} ms)")
+
+
+def _in_process(data: Path, runs: int, count: int) -> list[ChatRow]:
     def fresh() -> ChatQueries:
         return ChatQueries(ChatIndex(data))
 
-    ms, _ = _best(args.runs, lambda: fresh().count())
-    print(f"open + check {args.chats:,} files' size/mtime: {ms:.0f} ms")
-    ms, rows = _best(args.runs, lambda: fresh().latest(20))
-    print(f"latest 20 (open + check + query): {ms:.0f} ms ({len(rows)} rows)")  # type: ignore[arg-type]
+    ms, _ = _best(runs, lambda: fresh().count())
+    print(f"open + freshness check ({count:,} chats): {ms:.1f} ms")
+    index = ChatIndex(data)
+    index.open()
+    ms, _ = _best(runs, lambda: index.sync(full=True))
+    print(f"full size/mtime sweep of every file (every {SWEEP_EVERY_S} s at most): {ms:.0f} ms")
+    index.close()
+    ms, rows = _best(runs, lambda: fresh().latest(20))
+    print(f"latest 20 (open + check + query): {ms:.1f} ms")
     warm = fresh()
     warm.count()
-    ms, _ = _best(args.runs, lambda: warm.latest(20))
+    ms, _ = _best(runs, lambda: warm.latest(20))
     print(f"latest 20 (query alone): {ms:.1f} ms")
-    for label, needle in [
-        ("common", "load balancer"),
-        ("rare", RARE),
-        ("Chinese", "量子计算"),
-        ("Chinese, 2 chars", "索引"),
-        ("miss", "nothing like this"),
-    ]:
-        ms_open, hits = _best(args.runs, lambda n=needle: fresh().search(n))  # type: ignore[misc]
-        ms_q, _ = _best(args.runs, lambda n=needle: warm.search(n))  # type: ignore[misc]
+    for label, needle in SEARCHES:
+        ms_open, hits = _best(runs, lambda n=needle: fresh().search(n))  # type: ignore[misc]
+        ms_q, _ = _best(runs, lambda n=needle: warm.search(n))  # type: ignore[misc]
         print(
-            f"search {label} {needle!r}: {ms_open:.0f} ms with open, {ms_q:.0f} ms query "
-            f"({len(hits)} hits)"
-        )  # type: ignore[arg-type]
+            f"search {label} {needle!r}: {ms_open:.1f} ms with open, {ms_q:.1f} ms query "
+            f"({len(hits)} hits)"  # type: ignore[arg-type]
+        )
+    return rows  # type: ignore[return-value]
 
+
+def _append(data: Path, chat_id: str) -> None:
     store = ChatStore(data)  # durable: fsync like a real chat
     index = ChatIndex(data)
     index.open()
-    writer = store.open_for_append(rows[0].id)  # type: ignore[index]
+    writer = store.open_for_append(chat_id)
     jsonl_ms, index_ms = [], []
     for i in range(20):
         t0 = time.perf_counter()
@@ -183,6 +214,31 @@ def main() -> None:
         f"append one message: JSONL write+fsync {statistics.median(jsonl_ms):.2f} ms, "
         f"index transaction {statistics.median(index_ms):.2f} ms (median of 20)"
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--chats", type=int, default=50_000)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/llmchat-bench-50k"))
+    parser.add_argument("--skip-rebuild", action="store_true", help="keep an existing index")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    data: Path = args.dir
+    marker = data / f"generated-{args.chats}"
+    if not marker.exists():
+        shutil.rmtree(data, ignore_errors=True)
+        t0 = time.perf_counter()
+        generate(data, args.chats)
+        marker.touch()
+        print(f"generated {args.chats:,} chats in {time.perf_counter() - t0:.1f} s")
+    jsonl = _size(data / "chats")
+    print(f"JSONL: {jsonl / 1e6:,.0f} MB in {args.chats:,} files")
+    if not (args.skip_rebuild and (data / INDEX_FILE).exists()):
+        _rebuild(data, jsonl)
+    ChatIndex(data).open().close()  # settle: the next opens find it in step
+    rows = _in_process(data, args.runs, args.chats)
+    _cli(data, args.runs)
+    _append(data, rows[0].id)
 
 
 if __name__ == "__main__":

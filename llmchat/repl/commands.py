@@ -425,7 +425,7 @@ def chats(state: ReplState, arg: str) -> Reply:
     if not rows:
         return Reply("no saved chats yet")
     summaries = as_summaries(rows, state.env.data_dir / "chats")
-    table = chat_table(summaries, state.env.width(), droppable=("COST",))
+    table = chat_table(summaries, state.env.width(), droppable=("COST", "MODEL"))
     return Reply(table + "\n/load ID continues one (a prefix of the ID will do)")
 
 

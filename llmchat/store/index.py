@@ -341,4 +341,10 @@ class ChatIndex:
         self.close()
         self._remove_files()
         self._conn = self._open_file()
-        return self.sync(full=True)
+        count = self.sync(full=True)
+        if self.fts:
+            # One merged trigram b-tree: smaller, and a query reads one segment, not dozens.
+            with self.transaction() as conn:
+                conn.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the size on disk is the size
+        return count

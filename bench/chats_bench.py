@@ -31,10 +31,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from llmchat.events import Usage
+from llmchat.store import ChatStore
 from llmchat.store.index import INDEX_FILE, SWEEP_EVERY_S, ChatIndex
 from llmchat.store.index_query import ChatQueries, ChatRow
 from llmchat.store.records import Cost, MessageRecord, MetaRecord
-from llmchat.store.writer import ChatStore, _encode
+from llmchat.store.writer import _encode
 
 EN = [
     "deploy the service behind a load balancer and watch the latency graphs closely",

@@ -16,9 +16,9 @@ from fakeserver import FakeOpenAI
 from pty_chat import StartChat
 
 from llmchat.events import Usage
+from llmchat.store import ChatStore
 from llmchat.store.index import INDEX_FILE
 from llmchat.store.records import Cost
-from llmchat.store.writer import ChatStore
 
 
 def _write(

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from llmchat.events import Usage
+from llmchat.store import ChatStore
 from llmchat.store.index import INDEX_FILE, ChatIndex
 from llmchat.store.index_query import MARK_OFF, MARK_ON, ChatQueries
 from llmchat.store.records import Cost
-from llmchat.store import ChatStore
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -10,6 +10,7 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pexpect
 import pytest
 from conftest import TEST_KEY, RunLLMChat, Sandbox
 from fakeserver import FakeOpenAI
@@ -193,3 +194,22 @@ def test_repl_chats_lists_tokens_and_searches(
     chat = start_chat(env={"OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": fake_server.base_url})
     chat.ask("/chats", "TOKENS")
     chat.ask("/chats 量子计算", chats["zh"])
+
+
+def test_a_long_listing_goes_through_the_pager_on_a_terminal_only(
+    llmchat_bin: Path, sandbox: Sandbox, run_llmchat: RunLLMChat, chats: dict[str, str]
+) -> None:
+    pager = {"PAGER": "sh -c 'echo PAGED-BY-THE-PAGER; cat'"}
+    listing = pexpect.spawn(
+        str(llmchat_bin),
+        ["chats", "--all"],
+        env={**sandbox.env, **pager},
+        dimensions=(3, 100),  # four lines of listing: taller than the screen
+        encoding="utf-8",
+        timeout=30,
+    )
+    listing.expect_exact("PAGED-BY-THE-PAGER")
+    listing.expect_exact(chats["k8s"])
+    listing.expect(pexpect.EOF)
+    piped = run_llmchat("chats", "--all", env=pager)
+    assert "PAGED-BY-THE-PAGER" not in piped.stdout and chats["k8s"] in piped.stdout

@@ -149,7 +149,14 @@ def reindex(env: Environment) -> None:
     """Rebuild the index from the files; an interrupt keeps the batches already done."""
     queries = queries_for(env)
     started = datetime.now(timezone.utc)
-    count = queries.index.rebuild()
+    try:
+        count = queries.index.rebuild()
+    except KeyboardInterrupt:
+        env.stderr.write(
+            "\nllmchat: reindex interrupted; the chats indexed so far are kept"
+            " and the next `llmchat chats` goes on from there\n"
+        )
+        raise
     seconds = (datetime.now(timezone.utc) - started).total_seconds()
     env.stderr.write(f"indexed {count:,} saved chats in {seconds:.1f} s\n")
 

@@ -33,6 +33,21 @@ def _bare_repl() -> int:
     return run_repl(Environment.from_process(), CliFlags(), StartOptions())
 
 
+def _chat_list(args: list[str]) -> int | None:
+    """`llmchat chats` and `llmchat chats -n N`, the listing people type most, without
+    Typer (~0.1 s of imports): None when the arguments need the full parser."""
+    limit = 20
+    if args[1:2] == ["-n"] and len(args) == 3 and args[2].isdigit() and int(args[2]) > 0:
+        limit = int(args[2])
+    elif args != ["chats"]:
+        return None
+    from llmchat.cli.chats import ListOptions, list_chats
+    from llmchat.environment import Environment
+
+    list_chats(Environment.from_process(), ListOptions(limit=limit))
+    return 0
+
+
 def _typer_app(args: list[str]) -> int:
     from llmchat.cli.app import run_app
 
@@ -58,7 +73,11 @@ def main(argv: list[str] | None = None) -> None:
         return
     debug = "--debug" in args
     try:
-        code = _bare_repl() if not args and sys.stdin.isatty() else _typer_app(args)
+        if not args and sys.stdin.isatty():
+            code = _bare_repl()
+        else:
+            fast = _chat_list(args) if args[:1] == ["chats"] else None
+            code = fast if fast is not None else _typer_app(args)
     except LLMChatError as err:
         if debug:
             raise

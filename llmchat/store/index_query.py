@@ -182,13 +182,21 @@ class ChatQueries:
         limit_chats: int | None,
     ) -> list[SearchHit]:
         role_sql = " AND m.role = ?" if role else ""
-        recent = "SELECT n, updated_ns FROM chats ORDER BY updated_ns DESC" + (
-            f" LIMIT {int(limit_chats)}" if limit_chats is not None else ""
-        )
+        # Streams chats newest first (chats_updated index) and their messages (msgs_chat):
+        # no sort, so a common short word stops after n chats; a miss reads the
+        # limit_chats newest chats' messages and no more.
+        floor = 0
+        if limit_chats is not None:
+            row = conn.execute(
+                "SELECT updated_ns FROM chats ORDER BY updated_ns DESC LIMIT 1 OFFSET ?",
+                (limit_chats - 1,),
+            ).fetchone()
+            floor = int(row[0]) if row is not None else 0
         cursor = conn.execute(
-            f"SELECT m.chat, m.role, m.content FROM ({recent}) c JOIN msgs m ON m.chat = c.n"
-            f" WHERE m.content LIKE ? ESCAPE '\\'{role_sql} ORDER BY c.updated_ns DESC, m.rowid",
-            (f"%{_escape_like(needle)}%", *((role,) if role else ())),
+            "SELECT m.chat, m.role, m.content FROM chats c INDEXED BY chats_updated"
+            " JOIN msgs m ON m.chat = c.n WHERE c.updated_ns >= ?"
+            f" AND m.content LIKE ? ESCAPE '\\'{role_sql} ORDER BY c.updated_ns DESC",
+            (floor, f"%{_escape_like(needle)}%", *((role,) if role else ())),
         )
         found: dict[int, tuple[str, str]] = {}
         for chat, hit_role, content in cursor:

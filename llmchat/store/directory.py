@@ -140,6 +140,8 @@ class ChatStore:
     def resolve(self, prefix: str) -> str:
         """The one chat id starting with `prefix`; a full id is its own prefix."""
         prefix = prefix.strip()
+        if ID_RE.match(prefix) and (self.chats_dir / f"{prefix}{SUFFIX}").is_file():
+            return prefix  # a full id (`-c`, /load from a listing): one stat, not a scan
         ids = self.ids()
         if prefix in ids:
             return prefix

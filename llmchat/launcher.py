@@ -28,7 +28,7 @@ def _bare_repl() -> int:
     from llmchat.config import CliFlags
     from llmchat.environment import Environment
     from llmchat.repl.loop import run_repl
-    from llmchat.store import StartOptions
+    from llmchat.start import StartOptions
 
     return run_repl(Environment.from_process(), CliFlags(), StartOptions())
 

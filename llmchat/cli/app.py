@@ -139,7 +139,7 @@ def chat_command(
     """Ask one question, or open the interactive chat (the default command)."""
     from llmchat.cli.chat import OneShotOptions, gather_question, run_one_shot
     from llmchat.config import CliFlags
-    from llmchat.store import StartOptions
+    from llmchat.start import StartOptions
 
     env = Environment.from_process()
     flags = CliFlags(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from llmchat.environment import Environment
 from llmchat.errors import UsageError
-from llmchat.store import chat_table, store_for
+from llmchat.render.listings import chat_table
+from llmchat.store import store_for
 
 
 def list_chats(env: Environment) -> None:

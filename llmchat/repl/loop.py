@@ -31,7 +31,7 @@ from llmchat.repl.commands import ReplState, Reply
 
 if TYPE_CHECKING:
     from llmchat.engine.session import ChatSession
-    from llmchat.store import StartOptions
+    from llmchat.start import StartOptions
 
 HISTORY_FILE = "history"
 
@@ -48,7 +48,7 @@ class SlashCompleter(Completer):
             return
         name, space, arg = text[1:].partition(" ")
         if not space:
-            for cmd in commands.REGISTRY.values():
+            for cmd in commands.listed():
                 if cmd.name.startswith(name.lower()):
                     yield Completion(
                         "/" + cmd.name, start_position=-len(text), display_meta=cmd.summary
@@ -228,11 +228,11 @@ class Repl:
 
 
 def run_repl(env: Environment, flags: CliFlags, start: StartOptions, *, raw: bool = False) -> int:
-    from llmchat.store import last_exchange_text, open_session
+    from llmchat.render.listings import last_exchange_text
+    from llmchat.start import open_session
 
-    state = ReplState(session=None, env=env, flags=flags, raw=raw, saving=start.save)  # type: ignore[arg-type]
-    session, loaded = open_session(env, flags, start, warn=commands.warner(state))
-    state.session = session
+    session, loaded = open_session(env, flags, start, warn=commands.warner(env))
+    state = ReplState(session=session, env=env, flags=flags, raw=raw, saving=start.save)
     repl = Repl(env, state)
     repl.banner()
     if loaded is not None:

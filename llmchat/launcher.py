@@ -19,7 +19,9 @@ from llmchat.errors import EXIT_INTERRUPTED, LLMChatError
 def print_error(err: LLMChatError, stream: TextIO | None = None) -> None:
     stream = stream or sys.stderr
     text = f"llmchat: error: {err.one_line()}"
-    colour = stream.isatty() and not os.environ.get("NO_COLOR")
+    from llmchat.environment import process_vars
+
+    colour = stream.isatty() and not process_vars().get("NO_COLOR")
     stream.write(f"\x1b[31m{text}\x1b[0m\n" if colour else text + "\n")
     stream.flush()
 

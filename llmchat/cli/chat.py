@@ -70,7 +70,7 @@ def usage_line(session: ChatSession) -> str:
 def run_one_shot(
     env: Environment, flags: CliFlags, start: StartOptions, question: str, options: OneShotOptions
 ) -> int:
-    from llmchat.render.renderer import make_renderer, show_turn
+    from llmchat.render import make_renderer, show_turn
     from llmchat.render.terminal import quiet_typeahead
     from llmchat.start import open_session
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from llmchat.environment import Environment
 from llmchat.errors import UsageError
-from llmchat.render.listings import chat_table
+from llmchat.render import chat_table
 from llmchat.store import store_for
 
 

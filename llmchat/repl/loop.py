@@ -133,9 +133,9 @@ class Repl:
     def _warm_up(self) -> None:
         if not self._warmed:
             self._warmed = True
+            from llmchat import render
             from llmchat.engine import tokens
             from llmchat.engine.session import warm_up
-            from llmchat.render import renderer as render
 
             # After the first draw: the imports compete for the interpreter lock.
             def load() -> None:
@@ -204,7 +204,7 @@ class Repl:
         self.env.stdout.flush()
 
     def ask(self, question: str) -> None:
-        from llmchat.render.renderer import make_renderer, show_turn
+        from llmchat.render import make_renderer, show_turn
 
         try:
             turn = self.session.start_turn(question)

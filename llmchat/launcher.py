@@ -1,4 +1,4 @@
-"""The `llmchat` console script: fast paths first, then the Typer app in cli.py.
+"""The `llmchat` console script: fast paths first, then the Typer app in cli/app.py.
 
 `--version` and a bare `llmchat` on a terminal (the REPL) are the commands people
 type most; they skip Typer (and the pydantic it loads) entirely. Every LLMChatError

@@ -1,7 +1,7 @@
 """A real OpenAI-compatible chat-completions server on 127.0.0.1, for tests and benchmarks.
 
 Why a real server and not a mocked SDK: llmchat's failure handling depends on what the
-`openai` SDK does with the bytes on the wire (see SDK-NOTES.md) — a cut chunked stream,
+`openai` SDK does with the bytes on the wire — a cut chunked stream,
 a stream without `[DONE]`, an HTML page with status 200, a 429 with Retry-After. Only a
 socket that actually misbehaves proves those paths. Standard library only, so it runs
 anywhere the tests run (Python 3.10+), and as a script for manual runs and benchmarks:

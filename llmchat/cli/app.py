@@ -1,8 +1,9 @@
 """The command line: flags and subcommands, one-shot vs REPL, exit codes. Nothing else.
 
 `llmchat "question"` and `llmchat` (the REPL) are the default `chat` command;
-`providers`, `models` and `chats` are subcommands. Every LLMChatError is caught here
-once, printed as one line, and turned into its exit code; `--debug` re-raises.
+`providers`, `models` and `chats` are subcommands. Errors are not caught here: every
+LLMChatError rises to the launcher, which prints it as one line and exits with its code
+(`--debug` shows the traceback).
 """
 
 from __future__ import annotations

@@ -271,7 +271,7 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/v1/chat/completions" and self.command == "POST":
                 self._chat(rec)
             elif path == "/v1/models" and self.command == "GET":
-                self._models()
+                self._models(rec)
             else:
                 self._error(404, f"Unknown request URL: {self.command} {path}.", {})
         except _Aborted:
@@ -280,8 +280,11 @@ class _Handler(BaseHTTPRequestHandler):
             # The client hung up (Ctrl+C tests, timeouts): nothing left to answer.
             self.close_connection = True
 
-    def _models(self) -> None:
+    def _models(self, rec: RecordedRequest) -> None:
         fake = self.server.fake
+        if fake.require_key is not None and rec.api_key != fake.require_key:
+            self._error(401, f"Incorrect API key provided: {rec.api_key or ''}.", {})
+            return
         if fake.models_status is not None and fake.models_status != 200:
             self._error(fake.models_status, None, {})
             return
@@ -594,7 +597,7 @@ class FakeOpenAI:
         self.models_status: int | None = None
         #: Answer 400 to any request carrying `stream_options` (servers that refuse it).
         self.reject_stream_options = False
-        #: When set, chat requests without `Authorization: Bearer <this>` get 401.
+        #: When set, requests (chat and models) without `Authorization: Bearer <this>` get 401.
         self.require_key: str | None = None
         #: Reply used when the queue is empty; None echoes the last user message.
         self.default_reply = default_reply

@@ -30,9 +30,18 @@ def _bare_repl() -> int:
     from llmchat.config import CliFlags
     from llmchat.environment import Environment
     from llmchat.repl.loop import run_repl
+    from llmchat.setup.firstrun import first_run
     from llmchat.start import StartOptions
 
-    return run_repl(Environment.from_process(), CliFlags(), StartOptions())
+    env = Environment.from_process()
+    flags, banner = CliFlags(), None
+    if env.stdout_isatty:
+        start = first_run(env)  # no usable provider yet: a local server, or the setup
+        if start is not None and start.exit_code is not None:
+            return start.exit_code
+        if start is not None:
+            flags, banner = start.flags, start.banner
+    return run_repl(env, flags, StartOptions(), banner=banner)
 
 
 def _typer_app(args: list[str]) -> int:

@@ -177,6 +177,19 @@ def providers_command(
     print_providers(Environment.from_process())
 
 
+@app.command("setup")
+def setup_command(
+    debug: Annotated[
+        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
+    ] = False,
+) -> None:
+    """Choose a provider, paste and check its key, choose a model; saved to config.toml."""
+    from llmchat.setup.wizard import run_setup
+
+    code, _ = run_setup(Environment.from_process())
+    raise typer.Exit(code)
+
+
 @app.command("models")
 def models_command(
     provider: Annotated[
@@ -268,7 +281,7 @@ def run_app(args: list[str]) -> int:
         ctx = getattr(err, "ctx", None)
         if ctx is not None:
             hint = f"see `{ctx.command_path} --help`"
-        elif args and args[0] in ("providers", "models", "chats"):
+        elif args and args[0] in ("providers", "models", "chats", "setup"):
             hint = f"see `llmchat {args[0]} --help`"
         else:
             hint = "see `llmchat chat --help`"

@@ -150,10 +150,10 @@ class Repl:
 
     # --- the loop ---------------------------------------------------------------
 
-    def banner(self) -> None:
+    def banner(self, where: str | None = None) -> None:
+        where = where or f"{self.session.provider.label} · {self.session.model}"
         self.say(
-            f"llmchat · {self.session.provider.label} · {self.session.model}\n"
-            "/help for commands · Alt+Enter for a newline · Ctrl+D to quit",
+            f"llmchat · {where}\n/help for commands · Alt+Enter for a newline · Ctrl+D to quit",
             dim=True,
         )
 
@@ -227,14 +227,25 @@ class Repl:
             self.say("warning: " + warning, dim=True)
 
 
-def run_repl(env: Environment, flags: CliFlags, start: StartOptions, *, raw: bool = False) -> int:
+def run_repl(
+    env: Environment,
+    flags: CliFlags,
+    start: StartOptions,
+    *,
+    raw: bool = False,
+    banner: str | None = None,
+) -> int:
     from llmchat.render.listings import last_exchange_text
     from llmchat.start import open_session
 
     session, loaded = open_session(env, flags, start, warn=commands.warner(env))
     state = ReplState(session=session, env=env, flags=flags, raw=raw, saving=start.save)
+    if banner is None:
+        from llmchat.setup.firstrun import banner_for
+
+        banner = banner_for(session.provider.name, session.model)
     repl = Repl(env, state)
-    repl.banner()
+    repl.banner(banner)
     if loaded is not None:
         turns = len(session.conversation)
         repl.say(f"continuing {loaded.id} ({turns} turn{'s' if turns != 1 else ''})", dim=True)

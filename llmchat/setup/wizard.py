@@ -129,7 +129,11 @@ def build_options(
 ) -> list[Option]:
     """Hosted providers first, then local servers, then the built-in model."""
     hosted = [_hosted(registry, p, saved_keys) for p in registry.providers if not p.local]
-    local = [_local(p, server) for p in registry.providers if p.local]
+    local = [
+        _local(p, server)
+        for p in registry.providers
+        if p.local and p.name != embedded.LOCAL_PROVIDER.name
+    ]
     if server is not None and registry.find(server.name) is None:
         label = f"{server.probe.label} (local)"
         local.append(_running(server.name, label, "", server, None))

@@ -15,7 +15,7 @@ import socket
 import statistics
 import time
 
-from llmchat.config import Params
+from llmchat.config.resolve import Params
 from llmchat.events import TextDelta
 from llmchat.setup import embedded
 from llmchat.setup.detect import PROBES_VAR, detect_local
@@ -55,7 +55,7 @@ def bench_model(questions: int) -> None:
     if not embedded.available():
         print("built-in model: the [local] extra is not installed; skipped")
         return
-    from llmchat.client import ChatRequest
+    from llmchat.wire.client import ChatRequest
 
     client = embedded.EmbeddedClient()
     started = time.perf_counter()

@@ -11,10 +11,10 @@ import sys
 
 import pytest
 
-from llmchat.client import ChatRequest
-from llmchat.config import Params
+from llmchat.config.resolve import Params
 from llmchat.events import Finish, TextDelta, Usage
 from llmchat.setup import embedded
+from llmchat.wire.client import ChatRequest
 
 needs_extra = pytest.mark.skipif(
     not embedded.available(),

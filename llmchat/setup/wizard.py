@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmchat.config import ProviderRegistry, build_registry, load_file_config
+from llmchat.config.resolve import ProviderRegistry, build_registry, load_file_config
 from llmchat.environment import Environment
 from llmchat.errors import EXIT_INTERRUPTED, EXIT_OK, ConfigError, mask_key
-from llmchat.providers import Provider
+from llmchat.providers.presets import Provider
 from llmchat.setup import embedded
 from llmchat.setup.detect import LocalServer, detect_local
 from llmchat.setup.keycheck import KeyCheck, check_key
@@ -210,7 +210,7 @@ def choose_model(term: Terminal, option: Option, listed: tuple[str, ...]) -> str
 
 def run_wizard(term: Terminal, env: Environment) -> SetupResult:
     """The whole dialogue; writes only at the very end. Ctrl+C/Ctrl+D propagate unsaved."""
-    from llmchat.settings_loader import effective_vars
+    from llmchat.config.load import effective_vars
 
     vars = effective_vars(env)
     registry = build_registry(vars, load_file_config(env.config_dir))

@@ -230,3 +230,21 @@ def test_saved_keys_keep_each_other(tmp_path: Path) -> None:
     save_key(tmp_path / "cfg", "deepseek", 'odd"key\\')
     assert read_keys(tmp_path / "cfg") == {"openai": TEST_KEY, "deepseek": 'odd"key\\'}
     assert [p.name for p in (tmp_path / "cfg").iterdir()] == ["keys.toml"]  # no temp left
+
+
+def test_setup_again_can_replace_a_saved_key(
+    start_setup: StartSetup,
+    sandbox: Sandbox,
+    fake_server: FakeOpenAI,
+) -> None:
+    save_key(sandbox.config_dir, "openai", "sk-old-" + "1" * 40)
+    fake_server.require_key = TEST_KEY
+    setup = start_setup()
+    setup.expect("(key saved)")
+    setup.answer("Enter for openai]: ", "")
+    setup.answer("Keep the saved key? [Y/n] ", "n")
+    setup.answer("API key (hidden): ", TEST_KEY)
+    setup.answer("Model [Enter for gpt-4o-mini]: ", "")
+    assert setup.finish() == 0
+    assert read_keys(sandbox.config_dir) == {"openai": TEST_KEY}
+    assert "sk-old-" not in setup.screen() and TEST_KEY not in setup.screen()

@@ -63,8 +63,10 @@ class Terminal:
 
 
 def _hosted(registry: ProviderRegistry, p: Provider, saved_keys: dict[str, str]) -> Option:
-    key_var = p.key_env if registry.key_for(p) else None
-    status = f"key in {key_var}" if key_var else ("key saved" if p.name in saved_keys else "")
+    key = registry.key_for(p)
+    # Saved keys reach the registry as the provider's variable, below the real ones.
+    saved = key is not None and saved_keys.get(p.name) == key
+    status = "key saved" if saved else (f"key in {p.key_env}" if key else "")
     return Option(
         name=p.name,
         label=p.label,
@@ -218,7 +220,10 @@ def run_wizard(term: Terminal, env: Environment) -> SetupResult:
     option = choose_option(term, build_options(registry, read_keys(env.config_dir), server))
     key: str | None = None
     listed: tuple[str, ...] = ()
-    if option.key_env is not None and not option.usable:
+    replace_saved = option.status == "key saved" and term.ask(
+        "Keep the saved key? [Y/n] "
+    ).strip().lower().startswith("n")
+    if option.key_env is not None and (not option.usable or replace_saved):
         key, check = ask_key(term, option)
         listed = check.models
     elif option.running:

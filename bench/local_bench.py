@@ -15,7 +15,7 @@ import socket
 import statistics
 import time
 
-from llmchat.config.resolve import Params
+from llmchat.config import Params
 from llmchat.events import TextDelta
 from llmchat.setup import embedded
 from llmchat.setup.detect import PROBES_VAR, detect_local

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from llmchat.config.resolve import Params
+from llmchat.config import Params
 from llmchat.events import Finish, TextDelta, Usage
 from llmchat.setup import embedded
 from llmchat.wire.client import ChatRequest

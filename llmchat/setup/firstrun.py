@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from llmchat.config.resolve import CliFlags
+from llmchat.config import CliFlags
 from llmchat.environment import Environment
 
 
@@ -25,7 +25,7 @@ class FirstRun:
 
 def nothing_usable(env: Environment) -> bool:
     """No provider chosen anywhere and no hosted provider with a key: a first run."""
-    from llmchat.config.load import effective_vars, load_registry
+    from llmchat.config import effective_vars, load_registry
 
     registry, file_config = load_registry(env)
     vars = effective_vars(env)
@@ -39,7 +39,7 @@ def first_run(env: Environment) -> FirstRun | None:
     """None when this is not a first run; else how to start (or the setup's exit code)."""
     if not nothing_usable(env):
         return None
-    from llmchat.config.load import effective_vars
+    from llmchat.config import effective_vars
     from llmchat.setup.detect import detect_local
 
     server = detect_local(effective_vars(env))

@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from llmchat.config.resolve import CONFIG_FILE, parse_file_config
+from llmchat.config import CONFIG_FILE, parse_file_config
 from llmchat.errors import ConfigError
 
 if sys.version_info >= (3, 11):

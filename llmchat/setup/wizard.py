@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmchat.config.resolve import ProviderRegistry, build_registry, load_file_config
+from llmchat.config import ProviderRegistry, build_registry, load_file_config
 from llmchat.environment import Environment
 from llmchat.errors import EXIT_INTERRUPTED, EXIT_OK, ConfigError, mask_key
 from llmchat.providers.presets import Provider
@@ -212,7 +212,7 @@ def choose_model(term: Terminal, option: Option, listed: tuple[str, ...]) -> str
 
 def run_wizard(term: Terminal, env: Environment) -> SetupResult:
     """The whole dialogue; writes only at the very end. Ctrl+C/Ctrl+D propagate unsaved."""
-    from llmchat.config.load import effective_vars
+    from llmchat.config import effective_vars
 
     vars = effective_vars(env)
     registry = build_registry(vars, load_file_config(env.config_dir))

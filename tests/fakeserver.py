@@ -149,6 +149,10 @@ class RecordedRequest:
     #: The body parsed as JSON, or None when absent or not JSON.
     body: Any
     raw_body: bytes = b""
+    #: time.monotonic() when the request arrived and when its answer was fully sent (or
+    #: the client hung up): concurrency tests check that requests overlapped in time.
+    received: float = field(default_factory=time.monotonic)
+    answered: float | None = None
 
     @property
     def is_chat(self) -> bool:
@@ -279,6 +283,8 @@ class _Handler(BaseHTTPRequestHandler):
         except (ConnectionError, OSError):
             # The client hung up (Ctrl+C tests, timeouts): nothing left to answer.
             self.close_connection = True
+        finally:
+            rec.answered = time.monotonic()
 
     def _models(self, rec: RecordedRequest) -> None:
         fake = self.server.fake

@@ -165,6 +165,81 @@ def chat_command(
     raise typer.Exit(run_one_shot(env, flags, start, question, options))
 
 
+@app.command("compare")
+def compare_command(
+    prompt: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="QUESTION",
+            help="The question. Piped stdin is appended after it.",
+            show_default=False,
+        ),
+    ] = None,
+    models: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-m", "--model", metavar="MODEL", help="A model to ask (2 to 6), or PROVIDER/MODEL."
+        ),
+    ] = None,
+    system: Annotated[
+        str | None, typer.Option("-s", "--system", metavar="TEXT", help="System prompt.")
+    ] = None,
+    temperature: Annotated[
+        float | None, typer.Option(metavar="FLOAT", help="Sampling temperature, 0–2.")
+    ] = None,
+    top_p: Annotated[
+        float | None, typer.Option("--top-p", metavar="FLOAT", help="Nucleus sampling, 0–1.")
+    ] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option("--max-tokens", metavar="N", help="Longest reply, in tokens.")
+    ] = None,
+    no_reasoning: Annotated[
+        bool, typer.Option("--no-reasoning", metavar="", help="Hide the models' thinking.")
+    ] = False,
+    raw: Annotated[
+        bool,
+        typer.Option("--raw", metavar="", help="Plain sections, even on a terminal."),
+    ] = False,
+    json_out: Annotated[
+        bool,
+        typer.Option("--json", metavar="", help="One JSON object per model, one a line."),
+    ] = False,
+    usage: Annotated[
+        bool,
+        typer.Option("--usage", metavar="", help="Print the scoreboard to stderr afterwards."),
+    ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(metavar="SECONDS", help="Seconds to wait for each server (default 120)."),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
+    ] = False,
+) -> None:
+    """Ask several models one question at once and compare the answers side by side."""
+    from llmchat.cli.chat import gather_question
+    from llmchat.cli.compare import CompareOptions, run_compare
+    from llmchat.config import CliFlags
+    from llmchat.engine.compare import check_count
+
+    env = Environment.from_process()
+    specs = models or []
+    check_count(specs)
+    flags = CliFlags(
+        system=system,
+        temperature=temperature,
+        top_p=top_p,
+        max_tokens=max_tokens,
+        show_reasoning=False if no_reasoning else None,
+        timeout=timeout,
+    )
+    question = gather_question(prompt or [], env)
+    if question is None:
+        raise UsageError("nothing to ask", 'pass a question: llmchat compare -m A -m B "question"')
+    options = CompareOptions(json=json_out, show_usage=usage, raw=raw)
+    raise typer.Exit(run_compare(env, flags, specs, question, options))
+
+
 @app.command("providers")
 def providers_command(
     debug: Annotated[
@@ -281,7 +356,7 @@ def run_app(args: list[str]) -> int:
         ctx = getattr(err, "ctx", None)
         if ctx is not None:
             hint = f"see `{ctx.command_path} --help`"
-        elif args and args[0] in ("providers", "models", "chats", "setup"):
+        elif args and args[0] in ("providers", "models", "chats", "setup", "compare"):
             hint = f"see `llmchat {args[0]} --help`"
         else:
             hint = "see `llmchat chat --help`"

@@ -17,6 +17,7 @@ from pathlib import Path
 import pexpect
 import pytest
 from conftest import FakeOpenAI, Reply, RunLLMChat, Sandbox
+from pty_chat import StartChat
 
 KEYS = {
     "openai": "sk-test-openai-" + "a" * 30,
@@ -53,8 +54,8 @@ def script(servers: dict[str, FakeOpenAI], **replies: Reply) -> None:
 
 
 def assert_overlapped(servers: dict[str, FakeOpenAI]) -> None:
-    """Every request arrived before any other one had been fully answered."""
-    requests = [server.last for server in servers.values()]
+    """The first requests of each server: each arrived before any had been fully answered."""
+    requests = [server.chat_requests()[0] for server in servers.values()]
     latest_start = max(r.received for r in requests)
     earliest_end = min(r.answered or float("inf") for r in requests)
     assert latest_start < earliest_end, "the requests ran one after another"
@@ -213,8 +214,8 @@ def test_columns_when_wide_stacked_panels_when_narrow(
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
-    raw = child.before or ""
-    frames = ANSI.sub("", raw.split("── openai/gpt-x")[0])
+    screen = ANSI.sub("", child.before or "")
+    frames = screen.split("── openai/gpt-x")[0]
     assert "streaming" in frames
     headers_on_one_line = any(
         "openai/gpt-x" in line and "deepseek/deepseek-chat" in line for line in frames.splitlines()
@@ -223,6 +224,48 @@ def test_columns_when_wide_stacked_panels_when_narrow(
     if not side_by_side:
         assert "│" not in frames  # stacked panels: no column separator
     # Afterwards: both answers in full, one after the other, then the scoreboard.
-    final = ANSI.sub("", raw[raw.find("── openai/gpt-x") :])
+    final = screen[screen.find("── openai/gpt-x") :]
     assert final.index("── deepseek/deepseek-chat") < final.index("MODEL")
     assert final.count("alpha") == 300 and final.count("beta") == 300
+
+
+def test_repl_compare_then_pick_2_then_follow_up_carries_answer_2(
+    start_chat: StartChat,
+    run_llmchat: RunLLMChat,
+    sandbox: Sandbox,
+    servers: dict[str, FakeOpenAI],
+) -> None:
+    script(
+        servers,
+        openai=Reply(text="ANSWER-ONE from openai", chunk_delay=0.2),
+        deepseek=Reply(text="ANSWER-TWO from deepseek", chunk_delay=0.2),
+    )
+    chat = start_chat("-m", MODELS[0], env=provider_env(servers), cols=120)
+    chat.send(f"/compare {MODELS[0]} {MODELS[1]} Which colour?")
+    chat.expect("/pick 1 or 2", timeout=60)  # the first request imports the SDK
+    chat.wait_prompt()
+    chat.send("/pick 2")
+    chat.expect("going on with answer 2")
+    chat.wait_prompt()
+    chat.ask("And why?", expect="echo: And why?")
+    follow_up = servers["openai"].last
+    assert follow_up.api_key == KEYS["openai"]
+    assert follow_up.messages[-3:] == [
+        {"role": "user", "content": "Which colour?"},
+        {"role": "assistant", "content": "ANSWER-TWO from deepseek"},
+        {"role": "user", "content": "And why?"},
+    ]
+    assert_overlapped({name: servers[name] for name in ("openai", "deepseek")})
+    chat.child.sendeof()
+    chat.child.expect(pexpect.EOF)
+    # The saved chat: answer 2 is the reply, and both answers are shown as alternatives.
+    shown = run_llmchat("chats", "show", "2", env=provider_env(servers)).stdout
+    assert "ANSWER-TWO from deepseek" in shown
+    assert "### Alternative (openai/gpt-x)" in shown and "ANSWER-ONE from openai" in shown
+    exported = json.loads(run_llmchat("chats", "export", "2", "-f", "json").stdout)
+    assert [m["content"] for m in exported["messages"]] == [
+        "Which colour?",
+        "ANSWER-TWO from deepseek",
+        "And why?",
+        "echo: And why?",
+    ]

@@ -125,7 +125,9 @@ def run_compare(
     return EXIT_OK if all(r.answered for r in results) else EXIT_API
 
 
-def _run(env: Environment, comparison: Comparison, options: CompareOptions, reasoning: bool) -> bool:
+def _run(
+    env: Environment, comparison: Comparison, options: CompareOptions, reasoning: bool
+) -> bool:
     """Run the lanes (live panes on a terminal); True when Ctrl+C stopped them."""
     if not _live(env, options):
         try:
@@ -146,5 +148,5 @@ def _run(env: Environment, comparison: Comparison, options: CompareOptions, reas
     except KeyboardInterrupt:
         interrupted = True
     renderer.finish(comparison.results)
-    renderer.print_lines(scoreboard_text(comparison.results), dim=False)
+    renderer.print_lines(scoreboard_text(comparison.results))
     return interrupted

@@ -9,6 +9,7 @@ keeps what each had sent. The engine never draws: lanes report to a `LaneListene
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Sequence
@@ -119,6 +120,12 @@ class Comparison:
         import llmchat.wire.client  # noqa: F401  # imported once, outside every lane's clock
 
         self._listener = listener or _Silent()
+        for index, lane in enumerate(self.lanes):
+            # Clients and requests (history fitted, tokens counted) first, so every
+            # request leaves at the same moment; a lane that cannot start reports it below.
+            with contextlib.suppress(LLMChatError):
+                lane.client_for(lane.provider)
+                self._turns[index] = lane.start_turn(self.question)
         now = time.monotonic()
         self._started = [now] * len(self.lanes)
         threads = [
@@ -157,22 +164,23 @@ class Comparison:
     def _work(self, index: int) -> None:
         try:
             session = self.lanes[index]
-            session.client_for(session.provider)  # built before the clock starts
-            self._started[index] = time.monotonic()
-            turn = session.start_turn(self.question)
+            session.client_for(session.provider)  # built already, or raises here
+            turn = self._turns[index] or session.start_turn(self.question)
             self._turns[index] = turn
+            self._started[index] = time.monotonic()
             events = turn.events()
             try:
                 for event in events:
                     if self._stop.is_set():
                         break
-                    if self._first[index] is None and isinstance(
-                        event, TextDelta | ReasoningDelta
-                    ):
+                    if self._first[index] is None and isinstance(event, TextDelta | ReasoningDelta):
                         self._first[index] = time.monotonic() - self._started[index]
                     self._listener.lane_event(index, event)
             finally:
-                events.close()  # after a break: the turn keeps its partial, interrupted
+                # Closing the generator after a break: the turn keeps its partial, interrupted.
+                close = getattr(events, "close", None)
+                if close is not None:
+                    close()
         except LLMChatError as err:
             self._finish(index, "failed", err.one_line())
             return

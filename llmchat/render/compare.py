@@ -142,11 +142,14 @@ class CompareRenderer:
                 return
             self._closed = True
             self._screen.close()
+            with self._feed_lock:
+                pending, self._pending = self._pending, [[] for _ in self._labels]
+            for pane, items in zip(self._panes, pending, strict=False):
+                pane.take(items, self._show_reasoning)
             width = self._console.width
             reuse = self._pane_width == width and len(self._panes) == len(results)
             for index, result in enumerate(results):
-                pane = self._panes[index] if reuse else None
-                self._print_lane(result, pane)
+                self._print_lane(result, self._panes[index] if reuse else None)
 
     # --- frames -------------------------------------------------------------------
 
@@ -274,12 +277,12 @@ class CompareRenderer:
         fill = max(0, width - len(label) - 4)
         return [Segment("── ", _DIM), Segment(label, _LABEL), Segment(" " + "─" * fill, _DIM)]
 
-    def print_lines(self, text: str, *, dim: bool = False) -> None:
-        """Plain lines after the answers (the scoreboard), dim when asked."""
-        rows = [[Segment(line, _DIM if dim else Style())] for line in text.splitlines()]
-        self._write([[], *rows])
+    def print_lines(self, text: str) -> None:
+        """Plain lines after the answers (the scoreboard), never cut to the width: a
+        terminal wraps a long row, which beats losing its last column."""
+        self._console.file.write("\n" + text + "\n")
+        self._console.file.flush()
 
     def _write(self, rows: list[Row]) -> None:
         self._console.file.write(rows_to_ansi(self._console, rows, newline_after=True))
         self._console.file.flush()
-

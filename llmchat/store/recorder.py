@@ -99,6 +99,31 @@ class StoreRecorder:
 
         self._guard(write)
 
+    def record_answer(
+        self, session: ChatSession, exchange: Exchange, record: TurnRecord, *, alternative: bool
+    ) -> None:
+        """One model's answer of a comparison (`alternative`, with its usage and cost), or
+        the one picked (saved again without them: it was paid for once)."""
+
+        def write() -> None:
+            if self._pending_user is not None:
+                self._write_user(session, self._pending_user)
+                self._pending_user = None
+            self.writer.append_message(
+                "assistant",
+                exchange.assistant,
+                provider=record.provider,
+                model=record.model,
+                params=session.params,
+                usage=record.usage if alternative else None,
+                cost=record.cost if alternative else None,
+                reasoning=exchange.reasoning or None,
+                interrupted=exchange.interrupted,
+                alternative=alternative,
+            )
+
+        self._guard(write)
+
     def record_failure(self, session: ChatSession) -> None:
         if self._pending_user is not None:
             self._pending_user = None  # never written: nothing to take back

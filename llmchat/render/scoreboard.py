@@ -75,9 +75,9 @@ def scoreboard_rows(results: Sequence[LaneResult]) -> list[list[str]]:
 
 def scoreboard_text(results: Sequence[LaneResult]) -> str:
     """The table, then what its marks mean."""
-    from llmchat.cli.listing import columns
+    from llmchat.render.table import aligned
 
-    lines = columns(scoreboard_rows(results))
+    lines = aligned(scoreboard_rows(results))
     marked = any(BEST in cell for row in scoreboard_rows(results)[1:] for cell in row[1:])
     notes = [f"{BEST} best in its column"] if marked else []
     if any(r.usage is not None and r.usage.estimated for r in results):

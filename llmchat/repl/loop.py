@@ -27,7 +27,6 @@ from llmchat.environment import Environment
 from llmchat.errors import EXIT_OK, LLMChatError
 from llmchat.render.terminal import quiet_typeahead
 from llmchat.repl import commands
-from llmchat.repl import compare as _compare_commands  # noqa: F401  (registers /compare, /pick)
 from llmchat.repl.commands import ReplState, Reply
 
 if TYPE_CHECKING:

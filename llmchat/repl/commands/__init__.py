@@ -1,12 +1,12 @@
 """Slash-commands: the registry (`registry.py`) and one module per theme.
 
 `chat.py` the conversation itself, `model.py` models and providers, `chats.py` saved
-chats, `display.py` help and what is shown. Adding a command is one function with the
-`@command` decorator in the module of its theme; its docstring is its help. Importing
-this package registers them all.
+chats, `display.py` help and what is shown, `compare.py` /compare and /pick. Adding a
+command is one function with the `@command` decorator in the module of its theme; its
+docstring is its help. Importing this package registers them all.
 """
 
-from llmchat.repl.commands import chat, chats, display, model
+from llmchat.repl.commands import chat, chats, compare, display, model
 from llmchat.repl.commands.registry import (
     REGISTRY,
     Command,
@@ -30,6 +30,7 @@ __all__ = [
     "chat",
     "chats",
     "command",
+    "compare",
     "completions_for",
     "dispatch",
     "display",

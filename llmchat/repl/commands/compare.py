@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 from llmchat.engine.conversation import Exchange
 from llmchat.errors import UsageError
-from llmchat.repl.commands import ReplState, Reply, _model_names, _recorder, command
+from llmchat.repl.commands.chats import _recorder
+from llmchat.repl.commands.model import _model_names
+from llmchat.repl.commands.registry import ReplState, Reply, command
 
 if TYPE_CHECKING:
     from llmchat.engine.compare import LaneResult

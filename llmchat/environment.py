@@ -1,7 +1,10 @@
 """The Environment: streams, TTY facts, colour, size and directories, gathered once.
 
-cli.py builds one from the real process; tests build one by hand. Nothing below
-cli.py reads `sys.stdout` or `os.environ` directly, so tests can swap them.
+The launcher and the CLI build one from the real process (`Environment.from_process`);
+tests build one by hand. This module is the only reader of `os.environ`: code that has
+an Environment reads `env.vars`; the few places that must see the real process
+before one exists, or on behalf of a library that reads it itself (tiktoken's cache
+directory, NO_COLOR for an error printed by the launcher), call `process_vars()`.
 """
 
 from __future__ import annotations
@@ -35,6 +38,11 @@ def _default_data_dir(env: Mapping[str, str]) -> Path:
         return Path.home() / "Library" / "Application Support" / "llmchat"
     base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "llmchat"
+
+
+def process_vars() -> Mapping[str, str]:
+    """The real process environment, read-only: the one door to `os.environ`."""
+    return os.environ
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -1,4 +1,4 @@
-"""One exception tree for everything a user can cause; cli.py maps it to exit codes.
+"""One exception tree for everything a user can cause; the launcher maps it to exit codes.
 
 Each error carries a one-line `message` (what went wrong) and a `hint` (the fix).
 Nothing here imports `openai`: client.py translates SDK exceptions into these.

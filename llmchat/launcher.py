@@ -1,4 +1,4 @@
-"""The `llmchat` console script: fast paths first, then the Typer app in cli.py.
+"""The `llmchat` console script: fast paths first, then the Typer app in cli/app.py.
 
 `--version` and a bare `llmchat` on a terminal (the REPL) are the commands people
 type most; they skip Typer (and the pydantic it loads) entirely. Every LLMChatError
@@ -19,7 +19,9 @@ from llmchat.errors import EXIT_INTERRUPTED, LLMChatError
 def print_error(err: LLMChatError, stream: TextIO | None = None) -> None:
     stream = stream or sys.stderr
     text = f"llmchat: error: {err.one_line()}"
-    colour = stream.isatty() and not os.environ.get("NO_COLOR")
+    from llmchat.environment import process_vars
+
+    colour = stream.isatty() and not process_vars().get("NO_COLOR")
     stream.write(f"\x1b[31m{text}\x1b[0m\n" if colour else text + "\n")
     stream.flush()
 
@@ -28,9 +30,18 @@ def _bare_repl() -> int:
     from llmchat.config import CliFlags
     from llmchat.environment import Environment
     from llmchat.repl.loop import run_repl
-    from llmchat.store import StartOptions
+    from llmchat.setup.firstrun import first_run
+    from llmchat.start import StartOptions
 
-    return run_repl(Environment.from_process(), CliFlags(), StartOptions())
+    env = Environment.from_process()
+    flags, banner = CliFlags(), None
+    if env.stdout_isatty:
+        start = first_run(env)  # no usable provider yet: a local server, or the setup
+        if start is not None and start.exit_code is not None:
+            return start.exit_code
+        if start is not None:
+            flags, banner = start.flags, start.banner
+    return run_repl(env, flags, StartOptions(), banner=banner)
 
 
 def _chat_list(args: list[str]) -> int | None:

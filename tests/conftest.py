@@ -157,11 +157,13 @@ def test_key() -> str:
 
 @pytest.fixture(scope="session")
 def llmchat_bin() -> Path:
-    """The installed `llmchat` console script of the interpreter running the tests."""
+    """The installed `llmchat` console script of the interpreter running the tests.
+
+    Missing, the end-to-end tests fail rather than skip: a green run must mean they ran."""
     name = "llmchat.exe" if sys.platform == "win32" else "llmchat"
     path = Path(sys.executable).parent / name
     if not path.exists():
-        pytest.skip(
+        pytest.fail(
             f"`llmchat` is not installed next to {sys.executable} "
             f"(run `pip install -e .` in this venv first)"
         )

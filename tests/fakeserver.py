@@ -1,7 +1,7 @@
 """A real OpenAI-compatible chat-completions server on 127.0.0.1, for tests and benchmarks.
 
 Why a real server and not a mocked SDK: llmchat's failure handling depends on what the
-`openai` SDK does with the bytes on the wire (see SDK-NOTES.md) — a cut chunked stream,
+`openai` SDK does with the bytes on the wire — a cut chunked stream,
 a stream without `[DONE]`, an HTML page with status 200, a 429 with Retry-After. Only a
 socket that actually misbehaves proves those paths. Standard library only, so it runs
 anywhere the tests run (Python 3.10+), and as a script for manual runs and benchmarks:
@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -78,7 +79,8 @@ class Reply:
     content: `text`, `reasoning`, `reasoning_field`, `chunk_size`, `model`
     accounting: `usage`, `send_usage`, `finish_reason`
     HTTP errors: `status`, `error_message`, `headers`, `html`
-    broken streams: `cut_after`, `end_without_done`, `malformed_after`
+    broken streams: `cut_after`, `end_without_done`, `malformed_after`, `stream_error_after`
+    SSE framing: `sse_extras`, `line_end`, `write_size`
     timing: `delay`, `chunk_delay`
     retries: `repeat` (the SDK retries 429/5xx itself, so one error usually needs 3)
     """
@@ -114,6 +116,18 @@ class Reply:
     html: bool = False
     #: After this many content chunks, send one `data: {not json` event, then go on.
     malformed_after: int | None = None
+    #: After this many content chunks, send `data: {"error": {...}}` (message:
+    #: `error_message`) and end the stream, as OpenRouter does when a provider fails.
+    stream_error_after: int | None = None
+    #: Use all of SSE that OpenAI never sends but other servers do: a leading comment
+    #: event, `retry:`, `event:` and `id:` lines, a comment inside each event, and each
+    #: chunk's JSON spread over two `data:` lines.
+    sse_extras: bool = False
+    #: The SSE line end: "\n" (OpenAI), "\r\n" or "\r".
+    line_end: str = "\n"
+    #: Write the streamed body in HTTP chunks of this many bytes, each flushed (splits
+    #: lines and UTF-8 characters across writes). None batches writes as usual.
+    write_size: int | None = None
     #: Seconds to wait before the first byte of the response (headers included).
     delay: float = 0.0
     #: Seconds between streamed chunks (Ctrl+C and stall tests). 0 streams at full speed.
@@ -135,6 +149,10 @@ class RecordedRequest:
     #: The body parsed as JSON, or None when absent or not JSON.
     body: Any
     raw_body: bytes = b""
+    #: time.monotonic() when the request arrived and when its answer was fully sent (or
+    #: the client hung up): concurrency tests check that requests overlapped in time.
+    received: float = field(default_factory=time.monotonic)
+    answered: float | None = None
 
     @property
     def is_chat(self) -> bool:
@@ -257,7 +275,7 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/v1/chat/completions" and self.command == "POST":
                 self._chat(rec)
             elif path == "/v1/models" and self.command == "GET":
-                self._models()
+                self._models(rec)
             else:
                 self._error(404, f"Unknown request URL: {self.command} {path}.", {})
         except _Aborted:
@@ -265,9 +283,14 @@ class _Handler(BaseHTTPRequestHandler):
         except (ConnectionError, OSError):
             # The client hung up (Ctrl+C tests, timeouts): nothing left to answer.
             self.close_connection = True
+        finally:
+            rec.answered = time.monotonic()
 
-    def _models(self) -> None:
+    def _models(self, rec: RecordedRequest) -> None:
         fake = self.server.fake
+        if fake.require_key is not None and rec.api_key != fake.require_key:
+            self._error(401, f"Incorrect API key provided: {rec.api_key or ''}.", {})
+            return
         if fake.models_status is not None and fake.models_status != 200:
             self._error(fake.models_status, None, {})
             return
@@ -413,7 +436,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
 
-        out = _ChunkedWriter(self, reply.chunk_delay)
+        out = _ChunkedWriter(self, reply.chunk_delay, _framing(reply), reply.write_size)
         if reply.reasoning:
             first = f'{{"role":"assistant","content":null,{rfield}:""'
         else:
@@ -429,6 +452,12 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if reply.malformed_after is not None and n == reply.malformed_after:
                 out.event("data: {not json\n\n")
+            if reply.stream_error_after is not None and n == reply.stream_error_after:
+                message = reply.error_message or "Upstream provider error: overloaded"
+                error = {"error": {"message": message, "type": "server_error", "code": 502}}
+                out.event("data: " + _dumps(error) + "\n\n")
+                out.close()
+                return
             out.event(f'{head}{{"content":{_dumps(piece)}{extra}{tail_open}')
         if reply.cut_after is not None:
             # Fewer chunks than cut_after: cut at the end of the content anyway.
@@ -469,12 +498,39 @@ class _Handler(BaseHTTPRequestHandler):
         raise _Aborted
 
 
+def _framing(reply: Reply) -> Callable[[str], str] | None:
+    """How each `data: …\n\n` event is written, for the SSE framing options of `reply`."""
+    if not reply.sse_extras and reply.line_end == "\n":
+        return None
+    ids = iter(range(1, 1 << 30))
+
+    def frame(event: str) -> str:
+        if reply.sse_extras and event.startswith("data: {"):
+            n = next(ids)
+            lead = ": OPENROUTER PROCESSING\n\nretry: 3000\n" if n == 1 else ""
+            body = event[len("data: {") :]
+            # Comments and ids inside an event, never alone: the SDK turns an event
+            # without data into "" and fails on it (its bug, not the server's).
+            event = f"{lead}event: message\nid: {n}\n: keep-alive\ndata: {{\ndata: {body}"
+        return event.replace("\n", reply.line_end)
+
+    return frame
+
+
 class _ChunkedWriter:
     """Writes SSE events as HTTP/1.1 chunks, batched unless a per-chunk delay is asked."""
 
-    def __init__(self, handler: _Handler, delay: float) -> None:
+    def __init__(
+        self,
+        handler: _Handler,
+        delay: float,
+        frame: Callable[[str], str] | None = None,
+        write_size: int | None = None,
+    ) -> None:
         self._handler = handler
         self._delay = delay
+        self._frame = frame
+        self._write_size = write_size
         self._buf: list[str] = []
         self._size = 0
         self._first = True
@@ -484,6 +540,8 @@ class _ChunkedWriter:
             self.flush()
             self._handler.server.fake._sleep(self._delay)
         self._first = False
+        if self._frame is not None:
+            ev = self._frame(ev)
         self._buf.append(ev)
         self._size += len(ev)
         if self._delay or self._size >= _WRITE_BATCH:
@@ -495,7 +553,12 @@ class _ChunkedWriter:
         data = "".join(self._buf).encode()
         self._buf.clear()
         self._size = 0
-        self._handler.wfile.write(b"%x\r\n%b\r\n" % (len(data), data))
+        step = self._write_size or len(data)
+        for start in range(0, len(data), step):
+            piece = data[start : start + step]
+            self._handler.wfile.write(b"%x\r\n%b\r\n" % (len(piece), piece))
+            if self._write_size:
+                self._handler.wfile.flush()
 
     def close(self) -> None:
         self.flush()
@@ -540,7 +603,7 @@ class FakeOpenAI:
         self.models_status: int | None = None
         #: Answer 400 to any request carrying `stream_options` (servers that refuse it).
         self.reject_stream_options = False
-        #: When set, chat requests without `Authorization: Bearer <this>` get 401.
+        #: When set, requests (chat and models) without `Authorization: Bearer <this>` get 401.
         self.require_key: str | None = None
         #: Reply used when the queue is empty; None echoes the last user message.
         self.default_reply = default_reply

@@ -261,10 +261,9 @@ def test_stop_interrupts_slow_reply() -> None:
     deadline = time.monotonic() + 5
     while not srv.chat_requests() and time.monotonic() < deadline:
         time.sleep(0.01)
-    start = time.monotonic()
     srv.stop()
-    t.join(5)
-    assert time.monotonic() - start < 2
+    t.join(5)  # a guard against a hang, not a measurement
+    assert not t.is_alive()
     assert errors  # the client saw an incomplete stream, not a hang
 
 

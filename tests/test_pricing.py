@@ -17,6 +17,7 @@ from llmchat.engine.pricing import (
 )
 from llmchat.events import Cost, Usage
 from llmchat.providers.presets import Price, preset
+from llmchat.repl.commands.display import usage_report
 
 
 def _preset_price(provider: str, model: str) -> Price:
@@ -246,7 +247,7 @@ def test_ledger_two_currencies_and_an_unknown_price() -> None:
     assert rows[-1].cost == "$0.0033 + ¥0.15 + ?"
     assert len(USAGE_HEADER) == len(rows[0])
     assert ledger.toolbar_text() == ledger.summary_line()
-    report = ledger.report().splitlines()
+    report = usage_report(ledger).splitlines()
     table, notes = report[:6], report[6:]
     assert [re.split(" {2,}", line) for line in table] == [
         ["#", "model", "prompt", "cached", "completion", "reasoning", "cost"],
@@ -270,7 +271,7 @@ def test_ledger_with_estimates_and_no_price_never_shows_zero() -> None:
     row = ledger.table_rows()[0]
     assert row.prompt == "~300" and row.cost == "price unknown"
     assert ledger.table_rows()[-1].cost == "price unknown"
-    assert "~ counted locally" in ledger.report()
+    assert "~ counted locally" in usage_report(ledger)
 
 
 def test_ledger_marks_estimated_costs() -> None:
@@ -299,4 +300,4 @@ def test_ledger_reset() -> None:
     assert ledger.table_rows() == []
     assert ledger.summary_line() == "0 tok"
     assert ledger.toolbar_text() == ""
-    assert ledger.report() == "No requests yet in this chat."
+    assert usage_report(ledger) == "No requests yet in this chat."

@@ -284,7 +284,7 @@ def test_provider_switch_and_listing(
         env=_env(fake_server, DEEPSEEK_API_KEY=TEST_KEY_2, DEEPSEEK_BASE_URL=second_server.base_url)
     )
     chat.send("/providers")
-    chat.expect("DEEPSEEK_API_KEY sk-…" + TEST_KEY_2[-4:])
+    chat.expect("DEEPSEEK_API_KEY=sk-…" + TEST_KEY_2[-4:])
     chat.wait_prompt()
     chat.ask("/provider qwen", "no API key for Qwen")
     chat.ask("/provider deepsek", "did you mean 'deepseek'?")

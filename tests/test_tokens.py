@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,10 +86,9 @@ def test_estimate_of_small_and_empty_texts() -> None:
 def test_estimate_is_linear_on_pathological_input() -> None:
     # Long punctuation runs are where a careless lookahead goes quadratic.
     nasty = ["=" * 200_000, "(" * 200_000 + "x", "-(" * 100_000, "中" * 200_000, "a" * 200_000]
-    start = time.perf_counter()
+    # How long this takes is a figure in bench/tokens_bench.py, not an assertion here.
     for text in nasty:
         assert estimate_tokens(text) > 0
-    assert time.perf_counter() - start < 1.0
 
 
 def test_counter_without_encoding_estimates() -> None:
@@ -134,8 +132,22 @@ def test_count_messages_adds_openai_framing() -> None:
     assert counter.count_messages([]) == REPLY_PRIMING
 
 
+class _CountingEncoding:
+    """A tiny real encoding (one token a word) that counts how often it is asked."""
+
+    name = "words"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def encode_ordinary(self, text: str) -> list[int]:
+        self.calls += 1
+        return [0] * len(text.split())
+
+
 def test_recounting_a_long_conversation_hits_the_cache() -> None:
-    counter = TokenCounter()
+    encoding = _CountingEncoding()
+    counter = TokenCounter(encoding)
     conversation = [
         {"role": "user" if i % 2 == 0 else "assistant", "content": f"message {i} " * 300}
         for i in range(400)
@@ -143,9 +155,9 @@ def test_recounting_a_long_conversation_hits_the_cache() -> None:
     first = counter.count_messages(conversation)
     entries, _ = counter.cache_info()
     assert entries == 400 + 2  # every content, plus "user" and "assistant"
-    start = time.perf_counter()
+    encoded = encoding.calls
     assert counter.count_messages(conversation) == first
-    assert time.perf_counter() - start < 0.05
+    assert encoding.calls == encoded  # every text came from the cache
 
 
 def test_cache_is_bounded() -> None:
@@ -270,19 +282,18 @@ def test_no_cached_encoding_estimates_at_once(tmp_path: Path, blackhole: str) ->
     out = json.loads(_run_offline(_PROBE, tmp_path, blackhole, "gpt-4o", timeout=10))
     assert out["exact"] is False
     assert out["n"] > 0
-    assert out["seconds"] < 1.0
     # Nothing on disk: tiktoken is not even imported.
     assert out["tiktoken_imported"] is False
 
 
 def test_corrupt_cached_encoding_is_not_fetched_again(tmp_path: Path, blackhole: str) -> None:
     # tiktoken deletes a cached file whose hash is wrong and downloads it again, with no
-    # timeout. The guard must refuse that download and fall back to the estimate.
+    # timeout. The guard must refuse that download and fall back to the estimate: a
+    # download through the blackhole would hang past the 10 s timeout and fail the run.
     url = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"
     (tmp_path / hashlib.sha1(url.encode()).hexdigest()).write_bytes(b"not an encoding\n")
     out = json.loads(_run_offline(_PROBE, tmp_path, blackhole, "gpt-4o", timeout=10))
     assert out["exact"] is False
-    assert out["seconds"] < 1.0
     assert out["tiktoken_imported"] is True
 
 

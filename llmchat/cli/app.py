@@ -1,8 +1,9 @@
 """The command line: flags and subcommands, one-shot vs REPL, exit codes. Nothing else.
 
 `llmchat "question"` and `llmchat` (the REPL) are the default `chat` command;
-`providers`, `models` and `chats` are subcommands. Every LLMChatError is caught here
-once, printed as one line, and turned into its exit code; `--debug` re-raises.
+`providers`, `models` and `chats` are subcommands. Errors are not caught here: every
+LLMChatError rises to the launcher, which prints it as one line and exits with its code
+(`--debug` shows the traceback).
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def chat_command(
     """Ask one question, or open the interactive chat (the default command)."""
     from llmchat.cli.chat import OneShotOptions, gather_question, run_one_shot
     from llmchat.config import CliFlags
-    from llmchat.store import StartOptions
+    from llmchat.start import StartOptions
 
     env = Environment.from_process()
     flags = CliFlags(
@@ -164,6 +165,81 @@ def chat_command(
     raise typer.Exit(run_one_shot(env, flags, start, question, options))
 
 
+@app.command("compare")
+def compare_command(
+    prompt: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="QUESTION",
+            help="The question. Piped stdin is appended after it.",
+            show_default=False,
+        ),
+    ] = None,
+    models: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-m", "--model", metavar="MODEL", help="A model to ask (2 to 6), or PROVIDER/MODEL."
+        ),
+    ] = None,
+    system: Annotated[
+        str | None, typer.Option("-s", "--system", metavar="TEXT", help="System prompt.")
+    ] = None,
+    temperature: Annotated[
+        float | None, typer.Option(metavar="FLOAT", help="Sampling temperature, 0–2.")
+    ] = None,
+    top_p: Annotated[
+        float | None, typer.Option("--top-p", metavar="FLOAT", help="Nucleus sampling, 0–1.")
+    ] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option("--max-tokens", metavar="N", help="Longest reply, in tokens.")
+    ] = None,
+    no_reasoning: Annotated[
+        bool, typer.Option("--no-reasoning", metavar="", help="Hide the models' thinking.")
+    ] = False,
+    raw: Annotated[
+        bool,
+        typer.Option("--raw", metavar="", help="Plain sections, even on a terminal."),
+    ] = False,
+    json_out: Annotated[
+        bool,
+        typer.Option("--json", metavar="", help="One JSON object per model, one a line."),
+    ] = False,
+    usage: Annotated[
+        bool,
+        typer.Option("--usage", metavar="", help="Print the scoreboard to stderr afterwards."),
+    ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(metavar="SECONDS", help="Seconds to wait for each server (default 120)."),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
+    ] = False,
+) -> None:
+    """Ask several models one question at once and compare the answers side by side."""
+    from llmchat.cli.chat import gather_question
+    from llmchat.cli.compare import CompareOptions, run_compare
+    from llmchat.config import CliFlags
+    from llmchat.engine.compare import check_count
+
+    env = Environment.from_process()
+    specs = models or []
+    check_count(specs)
+    flags = CliFlags(
+        system=system,
+        temperature=temperature,
+        top_p=top_p,
+        max_tokens=max_tokens,
+        show_reasoning=False if no_reasoning else None,
+        timeout=timeout,
+    )
+    question = gather_question(prompt or [], env)
+    if question is None:
+        raise UsageError("nothing to ask", 'pass a question: llmchat compare -m A -m B "question"')
+    options = CompareOptions(json=json_out, show_usage=usage, raw=raw)
+    raise typer.Exit(run_compare(env, flags, specs, question, options))
+
+
 @app.command("providers")
 def providers_command(
     debug: Annotated[
@@ -174,6 +250,19 @@ def providers_command(
     from llmchat.cli.listing import print_providers
 
     print_providers(Environment.from_process())
+
+
+@app.command("setup")
+def setup_command(
+    debug: Annotated[
+        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
+    ] = False,
+) -> None:
+    """Choose a provider, paste and check its key, choose a model; saved to config.toml."""
+    from llmchat.setup.wizard import run_setup
+
+    code, _ = run_setup(Environment.from_process())
+    raise typer.Exit(code)
 
 
 @app.command("models")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from llmchat.config import CliFlags
 from llmchat.environment import Environment
 from llmchat.errors import EXIT_API, EXIT_INTERRUPTED, EXIT_OK, UsageError
-from llmchat.store import StartOptions
+from llmchat.start import StartOptions
 
 if TYPE_CHECKING:
     from llmchat.engine.session import ChatSession
@@ -70,9 +70,9 @@ def usage_line(session: ChatSession) -> str:
 def run_one_shot(
     env: Environment, flags: CliFlags, start: StartOptions, question: str, options: OneShotOptions
 ) -> int:
-    from llmchat.render.renderer import make_renderer, show_turn
+    from llmchat.render import make_renderer, show_turn
     from llmchat.render.terminal import quiet_typeahead
-    from llmchat.store import open_session
+    from llmchat.start import open_session
 
     session, _ = open_session(env, flags, start, warn=lambda text: note(env, text))
     if session.settings.switched_provider:

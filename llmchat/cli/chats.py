@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from llmchat.environment import Environment
 from llmchat.errors import UsageError
-from llmchat.store import chat_table, store_for
+from llmchat.render import chat_table
+from llmchat.store import store_for
 
 if TYPE_CHECKING:
     from llmchat.store.index import Progress

@@ -3,36 +3,15 @@
 from __future__ import annotations
 
 from llmchat.environment import Environment
-from llmchat.errors import LLMChatError, mask_key
-
-
-def columns(rows: list[list[str]]) -> list[str]:
-    """Rows as aligned text columns, measured in terminal cells (CJK lines up)."""
-    from rich.cells import cell_len
-
-    widths = [max(cell_len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = []
-    for row in rows:
-        cells = [cell + " " * (widths[i] - cell_len(cell)) for i, cell in enumerate(row)]
-        lines.append("  ".join(cells).rstrip())
-    return lines
+from llmchat.errors import LLMChatError
 
 
 def print_providers(env: Environment) -> None:
     from llmchat.config import load_registry
+    from llmchat.render.listings import provider_table
 
     registry, _ = load_registry(env)
-    rows = [["PROVIDER", "KEY", "BASE URL", "DEFAULT MODEL"]]
-    for provider in registry.providers:
-        if not provider.needs_key:
-            key = "(no key needed)"
-        else:
-            value = registry.key_for(provider)
-            key = (
-                f"{provider.key_env}={mask_key(value)}" if value else f"{provider.key_env} not set"
-            )
-        rows.append([provider.name, key, provider.base_url, provider.default_model or "-"])
-    env.stdout.write("\n".join(columns(rows)) + "\n")
+    env.stdout.write(provider_table(registry) + "\n")
 
 
 def print_models(env: Environment, provider_name: str | None, *, offline: bool) -> None:

@@ -135,7 +135,7 @@ def day_rows(days: list[SpendDay]) -> list[tuple[str, int, str, bool]]:
 
 def print_usage(env: Environment, since: str | None, month: str | None, as_json_: bool) -> None:
     from llmchat.cli.chats import queries_for
-    from llmchat.cli.listing import columns
+    from llmchat.render.table import aligned as columns
 
     period = period_for(since, month)
     lines, days = queries_for(env).spend(period.since, period.until)

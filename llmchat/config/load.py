@@ -13,7 +13,16 @@ from llmchat.environment import Environment
 
 
 def effective_vars(env: Environment) -> dict[str, str]:
-    return merge_env(env.vars, load_dotenv_vars())
+    """Process env over .env over the keys `llmchat setup` saved (the lowest rank)."""
+    from llmchat.providers.presets import preset
+    from llmchat.setup.saving import read_keys
+
+    merged = merge_env(env.vars, load_dotenv_vars())
+    for name, key in read_keys(env.config_dir).items():
+        provider = preset(name)
+        if provider is not None and provider.key_env and not merged.get(provider.key_env):
+            merged[provider.key_env] = key
+    return merged
 
 
 def load_settings(env: Environment, flags: CliFlags) -> Settings:

@@ -189,6 +189,10 @@ def build_registry(vars: Mapping[str, str], file_config: FileConfig) -> Provider
             builtin=False,
         )
         providers.append(_apply_overrides(custom, {}, vars))
+    from llmchat.setup.embedded import LOCAL_PROVIDER
+
+    if all(p.name != LOCAL_PROVIDER.name for p in providers):
+        providers.append(LOCAL_PROVIDER)  # in-process: no URL to override
     return ProviderRegistry(providers=tuple(providers), vars=vars)
 
 

@@ -167,7 +167,6 @@ class UsageRow(NamedTuple):
 
 
 USAGE_HEADER = UsageRow("#", "model", "prompt", "cached", "completion", "reasoning", "cost")
-_LEFT_ALIGNED = {0, 1}
 
 UNKNOWN_PRICE = "price unknown"
 
@@ -257,45 +256,11 @@ class UsageLedger:
         """`summary_line()` for the REPL toolbar, or "" before the first request."""
         return self.summary_line() if self._turns else ""
 
-    def report(self, width: int | None = None) -> str:
-        """`/usage` as plain text: an aligned table of `table_rows()` and what its marks mean.
-
-        On a terminal narrower than the table, the model, reasoning and cached columns
-        go first (in that order); the counts and the cost always stay.
-        """
-        if not self._turns:
-            return "No requests yet in this chat."
-        rows: list[tuple[str, ...]] = [USAGE_HEADER, *self.table_rows()]
-        keep = list(range(len(USAGE_HEADER)))
-        lines = _aligned(rows, keep)
-        for column in (1, 5, 3):
-            if width is None or max(len(line) for line in lines) <= width:
-                break
-            keep.remove(column)
-            lines = _aligned(rows, keep)
-        if self.totals().estimated:
-            lines.append("~ counted locally: the server sent no usage for that turn")
-        unknown = self.unknown_price_models()
-        if unknown:
-            lines.append(f"{UNKNOWN_PRICE} for {', '.join(sorted(unknown))}")
-        return "\n".join(lines)
-
     def _total_cost(self) -> str:
         text = self.cost_text()
         if self.cost_by_currency() and self.unknown_price_models():
             return f"{text} + ?"
         return text
-
-
-def _aligned(rows: list[tuple[str, ...]], columns: list[int]) -> list[str]:
-    widths = {i: max(len(row[i]) for row in rows) for i in columns}
-    return [
-        "  ".join(
-            row[i].ljust(widths[i]) if i in _LEFT_ALIGNED else row[i].rjust(widths[i])
-            for i in columns
-        ).rstrip()
-        for row in rows
-    ]
 
 
 def _row(label: str, model: str, usage: Usage, cost: Cost | None) -> UsageRow:

@@ -19,6 +19,7 @@ from llmchat.engine.conversation import Conversation, Exchange
 from llmchat.errors import LLMChatError, UsageError
 from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, TurnStats, Usage
 from llmchat.providers.presets import ModelInfo, Price, Provider
+from llmchat.setup.embedded import LOCAL_PROVIDER, EmbeddedClient
 
 if TYPE_CHECKING:
     from llmchat.engine.pricing import TurnRecord, UsageLedger
@@ -191,7 +192,7 @@ class ChatSession:
         self.ledger: UsageLedger = UsageLedger()
         self.recorder = recorder
         self.last_failed_question: str | None = None
-        self._clients: dict[tuple[str, str], ChatClient] = {}
+        self._clients: dict[tuple[str, str], ChatClient | EmbeddedClient] = {}
         self._server_models: dict[tuple[str, str], list[str] | None] = {}
 
     # --- choosing where to talk ---------------------------------------------
@@ -208,7 +209,12 @@ class ChatSession:
         self.provider, self.model = provider, provider.default_model
         return provider
 
-    def client_for(self, provider: Provider) -> ChatClient:
+    def client_for(self, provider: Provider) -> ChatClient | EmbeddedClient:
+        if provider.base_url == LOCAL_PROVIDER.base_url:
+            cached = self._clients.get((provider.name, provider.base_url))
+            if cached is None:
+                cached = self._clients[(provider.name, provider.base_url)] = EmbeddedClient()
+            return cached
         from llmchat.wire.client import ChatClient
 
         key = self.registry.require_key(provider)

@@ -224,10 +224,14 @@ def tiktoken_cache_dir() -> str:
     An empty value (`TIKTOKEN_CACHE_DIR=`) disables tiktoken's cache: then nothing is
     ever on disk and we always estimate.
     """
-    if "TIKTOKEN_CACHE_DIR" in os.environ:
-        return os.environ["TIKTOKEN_CACHE_DIR"]
-    if "DATA_GYM_CACHE_DIR" in os.environ:
-        return os.environ["DATA_GYM_CACHE_DIR"]
+    from llmchat.environment import process_vars
+
+    # tiktoken reads the process environment itself, so this must read the same one.
+    vars = process_vars()
+    if "TIKTOKEN_CACHE_DIR" in vars:
+        return vars["TIKTOKEN_CACHE_DIR"]
+    if "DATA_GYM_CACHE_DIR" in vars:
+        return vars["DATA_GYM_CACHE_DIR"]
     import tempfile
 
     return os.path.join(tempfile.gettempdir(), "data-gym-cache")

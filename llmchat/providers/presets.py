@@ -232,6 +232,16 @@ PRESETS: tuple[Provider, ...] = (
         local=True,
         models=(),
     ),
+    Provider(
+        name="lmstudio",
+        label="LM Studio (local)",
+        base_url="http://localhost:1234/v1",
+        key_env=None,
+        env_prefix="LMSTUDIO",
+        default_model="",  # whatever model is loaded in the app: LMSTUDIO_MODEL, or its /models
+        local=True,
+        models=(),
+    ),
 )
 
 

@@ -9,12 +9,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from llmchat.environment import Environment
 from llmchat.errors import UsageError
 
 
-def _editor_command() -> list[str]:
+def _editor_command(env: Environment) -> list[str]:
     for var in ("VISUAL", "EDITOR"):
-        value = os.environ.get(var, "").strip()
+        value = env.vars.get(var, "").strip()
         if value:
             return shlex.split(value)
     for fallback in ("nano", "vim", "vi", "notepad"):
@@ -23,9 +24,9 @@ def _editor_command() -> list[str]:
     raise UsageError("no editor found", "set EDITOR, e.g. export EDITOR=nano")
 
 
-def edit_text(initial: str = "") -> str:
+def edit_text(initial: str, env: Environment) -> str:
     """Open the editor on a private temporary file and return what was saved."""
-    command = _editor_command()
+    command = _editor_command(env)
     fd, name = tempfile.mkstemp(prefix="llmchat-", suffix=".md")
     path = Path(name)
     try:

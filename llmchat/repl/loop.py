@@ -31,7 +31,7 @@ from llmchat.repl.commands import ReplState, Reply
 
 if TYPE_CHECKING:
     from llmchat.engine.session import ChatSession
-    from llmchat.store import StartOptions
+    from llmchat.start import StartOptions
 
 HISTORY_FILE = "history"
 
@@ -48,7 +48,7 @@ class SlashCompleter(Completer):
             return
         name, space, arg = text[1:].partition(" ")
         if not space:
-            for cmd in commands.REGISTRY.values():
+            for cmd in commands.listed():
                 if cmd.name.startswith(name.lower()):
                     yield Completion(
                         "/" + cmd.name, start_position=-len(text), display_meta=cmd.summary
@@ -133,9 +133,9 @@ class Repl:
     def _warm_up(self) -> None:
         if not self._warmed:
             self._warmed = True
+            from llmchat import render
             from llmchat.engine import tokens
             from llmchat.engine.session import warm_up
-            from llmchat.render import renderer as render
 
             # After the first draw: the imports compete for the interpreter lock.
             def load() -> None:
@@ -150,10 +150,10 @@ class Repl:
 
     # --- the loop ---------------------------------------------------------------
 
-    def banner(self) -> None:
+    def banner(self, where: str | None = None) -> None:
+        where = where or f"{self.session.provider.label} · {self.session.model}"
         self.say(
-            f"llmchat · {self.session.provider.label} · {self.session.model}\n"
-            "/help for commands · Alt+Enter for a newline · Ctrl+D to quit",
+            f"llmchat · {where}\n/help for commands · Alt+Enter for a newline · Ctrl+D to quit",
             dim=True,
         )
 
@@ -204,7 +204,7 @@ class Repl:
         self.env.stdout.flush()
 
     def ask(self, question: str) -> None:
-        from llmchat.render.renderer import make_renderer, show_turn
+        from llmchat.render import make_renderer, show_turn
 
         try:
             turn = self.session.start_turn(question)
@@ -227,14 +227,25 @@ class Repl:
             self.say("warning: " + warning, dim=True)
 
 
-def run_repl(env: Environment, flags: CliFlags, start: StartOptions, *, raw: bool = False) -> int:
-    from llmchat.store import last_exchange_text, open_session
+def run_repl(
+    env: Environment,
+    flags: CliFlags,
+    start: StartOptions,
+    *,
+    raw: bool = False,
+    banner: str | None = None,
+) -> int:
+    from llmchat.render.listings import last_exchange_text
+    from llmchat.start import open_session
 
-    state = ReplState(session=None, env=env, flags=flags, raw=raw, saving=start.save)  # type: ignore[arg-type]
-    session, loaded = open_session(env, flags, start, warn=commands.warner(state))
-    state.session = session
+    session, loaded = open_session(env, flags, start, warn=commands.warner(env))
+    state = ReplState(session=session, env=env, flags=flags, raw=raw, saving=start.save)
+    if banner is None:
+        from llmchat.setup.firstrun import banner_for
+
+        banner = banner_for(session.provider.name, session.model)
     repl = Repl(env, state)
-    repl.banner()
+    repl.banner(banner)
     if loaded is not None:
         turns = len(session.conversation)
         repl.say(f"continuing {loaded.id} ({turns} turn{'s' if turns != 1 else ''})", dim=True)

@@ -3,7 +3,8 @@
 `records.py` is the file format (one JSON object a line, `"v": 1`); `writer.py` appends
 records (one locked `O_APPEND` write + fsync each); `directory.py` (`ChatStore`) lists,
 finds, loads and deletes; `reader.py` replays a file; `export.py` turns a chat into
-Markdown or JSON; `recorder.py` connects a `ChatSession` to a writer and opens sessions.
+Markdown or JSON; `recorder.py` connects a `ChatSession` to a writer. Opening a session
+(new or resumed) is `llmchat.start`; listing chats as a table is `llmchat.render.listings`.
 Import from `llmchat.store`. Standard library only: safe on the start-up path.
 """
 
@@ -11,14 +12,7 @@ from llmchat.events import Cost
 from llmchat.store.directory import ChatStore
 from llmchat.store.export import export_json, export_markdown
 from llmchat.store.reader import ChatSummary, LoadedChat, short_title
-from llmchat.store.recorder import (
-    StartOptions,
-    StoreRecorder,
-    chat_table,
-    last_exchange_text,
-    open_session,
-    store_for,
-)
+from llmchat.store.recorder import StoreRecorder, store_for
 from llmchat.store.records import (
     AmbiguousChatError,
     ChatNotFoundError,
@@ -40,14 +34,10 @@ __all__ = [
     "JsonValue",
     "LoadedChat",
     "MessageRecord",
-    "StartOptions",
     "StoreError",
     "StoreRecorder",
-    "chat_table",
     "export_json",
     "export_markdown",
-    "last_exchange_text",
-    "open_session",
     "short_title",
     "store_for",
 ]

@@ -24,6 +24,30 @@ def export_json(loaded: LoadedChat) -> str:
     return json.dumps(body, ensure_ascii=False, indent=2) + "\n"
 
 
+def _compared_lines(loaded: LoadedChat, at: int, *, picked: bool) -> list[str]:
+    """The other models' answers (`/compare`) to the question at `at`: after the picked
+    reply, or with their question when none was picked."""
+    lines: list[str] = []
+    for compared in loaded.compared:
+        if compared.at != at or compared.picked != picked:
+            continue
+        if not picked:
+            lines += [
+                "## You",
+                "",
+                compared.question.strip(),
+                "",
+                "*(compared; no reply picked)*",
+                "",
+            ]
+        for answer in compared.answers:
+            who = "/".join(part for part in (answer.provider, answer.model) if part)
+            lines += [f"### Alternative ({who or 'unknown'})", "", answer.content.strip(), ""]
+            if answer.interrupted:
+                lines += ["*(interrupted)*", ""]
+    return lines
+
+
 def export_markdown(loaded: LoadedChat, *, reasoning: bool = True) -> str:
     """Title, date and model, then one `##` section per message.
 
@@ -45,7 +69,8 @@ def export_markdown(loaded: LoadedChat, *, reasoning: bool = True) -> str:
     lines.append("")
     if loaded.system:
         lines += ["## System", "", loaded.system.strip(), ""]
-    for rec in loaded.replay:
+    for index, rec in enumerate(loaded.replay):
+        lines += _compared_lines(loaded, index, picked=False)
         if rec.role == "user":
             lines += ["## You", "", rec.content.strip(), ""]
             continue
@@ -62,6 +87,8 @@ def export_markdown(loaded: LoadedChat, *, reasoning: bool = True) -> str:
         lines += [rec.content.strip(), ""]
         if rec.interrupted:
             lines += ["*(interrupted)*", ""]
+        lines += _compared_lines(loaded, index - 1, picked=True)
+    lines += _compared_lines(loaded, len(loaded.replay), picked=False)
     if loaded.unanswered is not None:
         lines += ["## You", "", loaded.unanswered.strip(), "", "*(no reply)*", ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -48,6 +48,55 @@ class ChatSummary:
 
 
 @dataclass
+class Compared:
+    """Several models' answers to one question (`/compare`).
+
+    `at` is the question's place in `replay`; when no answer was picked the question is
+    not in `replay` (it is never sent again) and `at` is where it would stand.
+    """
+
+    at: int
+    question: str
+    answers: list[MessageRecord] = field(default_factory=list)
+    picked: bool = False
+
+
+def _compared_step(
+    rec: MessageRecord, replay: list[MessageRecord], compared: list[Compared]
+) -> bool:
+    """Fold one user/assistant record into `replay` and `compared`; False if not ours."""
+    last = compared[-1] if compared else None
+    if rec.alternative:
+        asked = bool(replay) and replay[-1].role == "user"
+        if last is None or last.picked or last.at != len(replay) - 1:
+            question = replay[-1].content if asked else ""
+            last = Compared(at=len(replay) - 1 if asked else len(replay), question=question)
+            compared.append(last)
+        last.answers.append(rec)
+        return True
+    waiting = last is not None and not last.picked and last.at == len(replay) - 1
+    if waiting and replay and replay[-1].role == "user":
+        assert last is not None
+        if rec.role == "assistant":
+            last.picked = True
+        else:
+            replay.pop()  # compared, nothing picked: the question is not sent again
+    return False
+
+
+def _drop_unpicked_tail(replay: list[MessageRecord], compared: list[Compared]) -> None:
+    last = compared[-1] if compared else None
+    if (
+        last
+        and not last.picked
+        and replay
+        and replay[-1].role == "user"
+        and last.at == len(replay) - 1
+    ):
+        replay.pop()
+
+
+@dataclass
 class LoadedChat:
     """A chat read back: its current settings, what replays, every record, and any damage.
 
@@ -69,6 +118,7 @@ class LoadedChat:
     unanswered: str | None
     records: list[Record]
     warnings: list[str] = field(default_factory=list)
+    compared: list[Compared] = field(default_factory=list)
 
     @property
     def messages(self) -> list[dict[str, str]]:
@@ -171,6 +221,7 @@ def read_chat(path: Path) -> LoadedChat:
     provider = model = title = system = created = None
     params: JsonObject = {}
     replay: list[MessageRecord] = []
+    compared: list[Compared] = []
     for rec in records:
         if isinstance(rec, MetaRecord):
             created = created or rec.created
@@ -181,16 +232,19 @@ def read_chat(path: Path) -> LoadedChat:
         elif isinstance(rec, MessageRecord):
             if rec.role == "system":
                 system = rec.content or None  # a later system prompt replaces the earlier
-            else:
+            elif not _compared_step(rec, replay, compared):
                 replay.append(rec)
             provider = provider or rec.provider
             model = model or rec.model
         elif isinstance(rec, ClearRecord):
             replay.clear()
+            compared.clear()
         else:
             users = [i for i, r in enumerate(replay) if r.role == "user"]
             if users:
                 del replay[users[-1] :]
+            compared = [c for c in compared if c.at < len(replay)]
+    _drop_unpicked_tail(replay, compared)
     unanswered = None
     if replay and replay[-1].role == "user":
         unanswered = replay.pop().content
@@ -208,4 +262,5 @@ def read_chat(path: Path) -> LoadedChat:
         unanswered=unanswered,
         records=records,
         warnings=warnings,
+        compared=compared,
     )

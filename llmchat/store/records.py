@@ -103,6 +103,9 @@ class MessageRecord:
     cost: Cost | None = None
     reasoning: str | None = None
     interrupted: bool = False
+    #: One of several models' answers to the question before it (`/compare`): shown in
+    #: `chats show` and export, never replayed; the reply picked is saved again, plainly.
+    alternative: bool = False
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,8 @@ def to_json(record: Record) -> dict[str, JsonValue]:
             out["reasoning"] = record.reasoning
         if record.interrupted:
             out["interrupted"] = True
+        if record.alternative:
+            out["alternative"] = True
     elif isinstance(record, ClearRecord):
         out["type"] = "clear"
         if record.ts:
@@ -317,8 +322,9 @@ def from_json(obj: object) -> Record:
                 raise RecordError("cost.currency is not a string")
             cost = Cost(float(amount), currency)
         interrupted = obj.get("interrupted", False)
-        if not isinstance(interrupted, bool):
-            raise RecordError("interrupted is not a boolean")
+        alternative = obj.get("alternative", False)
+        if not isinstance(interrupted, bool) or not isinstance(alternative, bool):
+            raise RecordError("interrupted or alternative is not a boolean")
         return MessageRecord(
             role=str(role),
             content=content,
@@ -330,6 +336,7 @@ def from_json(obj: object) -> Record:
             cost=cost,
             reasoning=_opt_str(obj, "reasoning"),
             interrupted=interrupted,
+            alternative=alternative,
         )
     if kind == "clear":
         return ClearRecord(ts=_opt_str(obj, "ts"))

@@ -163,6 +163,7 @@ class ChatWriter:
         cost: Cost | None = None,
         reasoning: str | None = None,
         interrupted: bool = False,
+        alternative: bool = False,
     ) -> None:
         """Record one message. Content is saved exactly as typed or received: redacting
         it would change the user's words; keys never reach content by construction."""
@@ -179,6 +180,7 @@ class ChatWriter:
             cost=cost,
             reasoning=reasoning or None,
             interrupted=interrupted,
+            alternative=alternative,
         )
         if self._fd is None and role == "system":
             self._pending.append(record)

@@ -3,6 +3,9 @@
 Importing this module costs about half a second, so nothing on the way to `--help`,
 `--version` or the REPL's first prompt imports it; session.py loads it on demand.
 The SDK's own retries (2, with backoff, honouring Retry-After) are kept; we add none.
+Streamed replies are read by wire/sse.py from the SDK's raw response (its pydantic
+chunks cost ~85 µs each); `LLMCHAT_SDK_STREAM=1` reads them through the SDK's own
+stream instead, to tell our reader's faults from the server's.
 """
 
 from __future__ import annotations
@@ -27,13 +30,19 @@ from llmchat.errors import (
     RateLimitError,
     ServerError,
     StreamCutError,
-    redact,
 )
 from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, Usage
 from llmchat.providers.presets import Provider
+from llmchat.wire.sse import (
+    ChatStreamReader,
+    StreamSource,
+    malformed_chunk_error,
+    no_completion_error,
+    server_says,
+)
 
 _REASONING_FIELDS = ("reasoning_content", "reasoning")
-_MAX_SERVER_MESSAGE = 240
+_TRUE = ("1", "true", "yes", "on")
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,8 @@ class ChatClient:
             default_headers=headers,
         )
         self._timeouts = timeouts
+        self._source = StreamSource(provider.label, provider.base_url, (api_key,))
+        self._sdk_stream = vars.get("LLMCHAT_SDK_STREAM", "").strip().lower() in _TRUE
 
     # --- chat ---------------------------------------------------------------
 
@@ -106,6 +117,35 @@ class ChatClient:
             yield from self._complete(request)
 
     def _stream(self, request: ChatRequest) -> Iterator[ChatEvent]:
+        if self._sdk_stream:
+            yield from self._sdk_stream_events(request)
+            return
+        reader = ChatStreamReader(self._source)
+        response: Any = None
+        try:
+            response = self._open_stream(request, raw=True)
+            yield from reader.events(self._blocks(response))
+        except LLMChatError:
+            raise
+        except openai.APIError as exc:
+            raise self._translate(exc, mid_stream=reader.chunks > 0) from exc
+        finally:
+            if response is not None:
+                response.close()
+
+    @staticmethod
+    def _blocks(response: Any) -> Iterator[bytes]:
+        """The raw body, its transport errors mapped as the SDK's own stream maps them."""
+        from openai._httpx2 import request_exceptions, timeout_exceptions
+
+        try:
+            yield from response.iter_bytes()
+        except timeout_exceptions() as exc:
+            raise openai.APITimeoutError(request=response.http_response.request) from exc
+        except request_exceptions() as exc:
+            raise openai.APIConnectionError(request=response.http_response.request) from exc
+
+    def _sdk_stream_events(self, request: ChatRequest) -> Iterator[ChatEvent]:
         received_any = False
         finish: Finish | None = None
         try:
@@ -129,21 +169,20 @@ class ChatClient:
         except LLMChatError:
             raise
         except json.JSONDecodeError as exc:
-            raise BadResponseError(
-                f"{self.provider.label} sent a malformed chunk (not JSON)",
-                "the reply above is incomplete; try again, or check the server",
-            ) from exc
+            raise malformed_chunk_error(self._source) from exc
         except openai.APIError as exc:
             raise self._translate(exc, mid_stream=received_any) from exc
         if not received_any:
-            raise BadResponseError(
-                f"{self.provider.label} answered, but with no chat completion at "
-                f"{self.provider.base_url}",
-                "check the base URL (it usually ends in /v1)",
-            )
+            raise no_completion_error(self._source)
         yield finish or Finish(None)
 
-    def _open_stream(self, request: ChatRequest) -> Any:
+    def _create(self, raw: bool, **kwargs: Any) -> Any:
+        """The SDK's stream, or with `raw` its response unread (the caller closes it)."""
+        if raw:
+            return self._sdk.chat.completions.with_streaming_response.create(**kwargs).__enter__()
+        return self._sdk.chat.completions.create(**kwargs)
+
+    def _open_stream(self, request: ChatRequest, raw: bool = False) -> Any:
         kwargs: dict[str, Any] = dict(
             model=request.model,
             messages=list(request.messages),
@@ -152,19 +191,17 @@ class ChatClient:
         )
         if self._stream_options_ok:
             try:
-                return self._sdk.chat.completions.create(
-                    **kwargs, stream_options={"include_usage": True}
-                )
+                return self._create(raw, **kwargs, stream_options={"include_usage": True})
             except openai.BadRequestError:
                 # Some servers refuse stream_options; ask once more without it and
                 # remember, so the rest of the run doesn't pay for a second request.
                 self._stream_options_ok = False
                 try:
-                    return self._sdk.chat.completions.create(**kwargs)
+                    return self._create(raw, **kwargs)
                 except openai.BadRequestError:
                     self._stream_options_ok = True  # the 400 was about something else
                     raise
-        return self._sdk.chat.completions.create(**kwargs)
+        return self._create(raw, **kwargs)
 
     def _complete(self, request: ChatRequest) -> Iterator[ChatEvent]:
         kwargs: dict[str, Any] = dict(
@@ -214,10 +251,7 @@ class ChatClient:
             inner = body.get("error", body)
             if isinstance(inner, dict) and isinstance(inner.get("message"), str):
                 message = inner["message"]
-        message = " ".join(redact(message, [self._key]).split())
-        if len(message) > _MAX_SERVER_MESSAGE:
-            message = message[: _MAX_SERVER_MESSAGE - 1] + "…"
-        return message
+        return server_says(message, [self._key])
 
     def _translate(self, exc: openai.APIError, *, mid_stream: bool) -> ApiError:
         """One readable line (and a fix) for every way the API can fail."""

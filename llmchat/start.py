@@ -1,0 +1,110 @@
+"""Opening a chat session: the one place settings, the engine and saved chats meet.
+
+A new chat or a resumed one (`-c`, `--resume`, `/load`), with its recorder attached
+when saving is on. The one-shot command, the REPL and its `/load` and `/new` all
+start sessions here, so a resumed chat is rebuilt the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from llmchat.config import PARAM_NAMES, CliFlags
+from llmchat.environment import Environment
+from llmchat.errors import ConfigError
+from llmchat.store import StoreRecorder, store_for
+
+if TYPE_CHECKING:
+    from llmchat.engine.session import ChatSession
+    from llmchat.store import LoadedChat
+
+Warn = Callable[[str], None]
+
+
+def _flags_for_resume(flags: CliFlags, loaded: LoadedChat) -> CliFlags:
+    """The saved chat's provider, model, system prompt and parameters, unless a flag
+    says otherwise."""
+    provider, model = flags.provider, flags.model
+    if provider is None and model is None:
+        provider, model = loaded.provider, loaded.model
+    params: dict[str, Any] = {}
+    for name in PARAM_NAMES:
+        value = getattr(flags, name)
+        saved = loaded.params.get(name)
+        if value is None and isinstance(saved, int | float) and not isinstance(saved, bool):
+            value = saved
+        params[name] = value
+    system = flags.system if flags.system is not None else loaded.system
+    return replace(flags, provider=provider, model=model, system=system, **params)
+
+
+@dataclass(frozen=True)
+class StartOptions:
+    """Which chat to start from and whether to save it (`-c`, `--resume`, `--no-save`)."""
+
+    resume: str | None = None
+    continue_latest: bool = False
+    save: bool = True
+
+
+def open_session(
+    env: Environment, flags: CliFlags, start: StartOptions, *, warn: Warn
+) -> tuple[ChatSession, LoadedChat | None]:
+    """A session ready to chat: new, or resumed from a saved chat, saving as it goes."""
+    from llmchat.config import load_settings
+    from llmchat.engine.conversation import Exchange
+    from llmchat.engine.session import ChatSession
+
+    store = store_for(env)
+    loaded: LoadedChat | None = None
+    resume, continue_latest, save = start.resume, start.continue_latest, start.save
+    if continue_latest and resume is None:
+        from llmchat.store.recorder import latest_chat
+
+        resume = latest_chat(env)
+        if resume is None:
+            warn("no saved chat to continue; starting a new one")
+    if resume is not None:
+        loaded = store.load(resume)
+        for warning in loaded.warnings:
+            warn(warning)
+        flags = _flags_for_resume(flags, loaded)
+    try:
+        settings = load_settings(env, flags)
+    except ConfigError as err:
+        if loaded is not None and loaded.provider:
+            err.hint = f"{err.hint}; the chat was saved with provider {loaded.provider}".lstrip(
+                "; "
+            )
+        raise
+    session = ChatSession(settings)
+    if loaded is not None:
+        for question, answer in loaded.exchanges():
+            if answer is None:
+                continue
+            session.conversation.add(
+                Exchange(
+                    user=question.content,
+                    assistant=answer.content,
+                    reasoning=answer.reasoning or "",
+                    interrupted=answer.interrupted,
+                    model=answer.model or "",
+                )
+            )
+    if save:
+        writer = (
+            store.open_for_append(loaded.id)
+            if loaded is not None
+            else store.new_chat(settings.provider.name, settings.model, settings.params, None)
+        )
+        from llmchat.store.index import ChatIndex
+
+        session.recorder = StoreRecorder(
+            writer,
+            warn,
+            system=loaded.system if loaded is not None else None,
+            index=ChatIndex(env.data_dir, warn=warn),
+        )
+    return session, loaded

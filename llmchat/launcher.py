@@ -13,7 +13,7 @@ import sys
 from typing import TextIO
 
 from llmchat import __version__
-from llmchat.errors import EXIT_INTERRUPTED, LLMChatError
+from llmchat.errors import EXIT_INTERRUPTED, ErrorDisplay, LLMChatError
 
 
 def print_error(err: LLMChatError, stream: TextIO | None = None) -> None:
@@ -44,10 +44,10 @@ def _bare_repl() -> int:
     return run_repl(env, flags, StartOptions(), banner=banner)
 
 
-def _typer_app(args: list[str]) -> int:
+def _typer_app(args: list[str], display: ErrorDisplay) -> int:
     from llmchat.cli.app import run_app
 
-    return run_app(args)
+    return run_app(args, display)
 
 
 def _quit(code: int) -> None:
@@ -67,11 +67,11 @@ def main(argv: list[str] | None = None) -> None:
     if args in (["--version"], ["-V"]):
         print(f"llmchat {__version__}")
         return
-    debug = "--debug" in args
+    display = ErrorDisplay()  # `--debug`, once the Typer app has parsed it
     try:
-        code = _bare_repl() if not args and sys.stdin.isatty() else _typer_app(args)
+        code = _bare_repl() if not args and sys.stdin.isatty() else _typer_app(args, display)
     except LLMChatError as err:
-        if debug:
+        if display.tracebacks:
             raise
         print_error(err)
         code = err.exit_code

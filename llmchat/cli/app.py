@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 
 from llmchat import __version__
 from llmchat.environment import Environment
-from llmchat.errors import UsageError
+from llmchat.errors import ErrorDisplay, UsageError
 
 try:  # Typer >= 0.24 vendors Click; older releases use Click itself.
     from typer._click.exceptions import ClickException
@@ -50,6 +50,27 @@ def _version(value: bool) -> None:
     if value:
         print(f"llmchat {__version__}")
         raise typer.Exit()
+
+
+def _show_tracebacks(ctx: typer.Context, value: bool) -> None:
+    """`--debug` parsed: tell the launcher's ErrorDisplay (run_app passes it as ctx.obj)."""
+    if value and isinstance(ctx.obj, ErrorDisplay):
+        ctx.obj.tracebacks = True
+
+
+#: `--debug`, declared once for the commands that take it; its value is read by the
+#: launcher (through ErrorDisplay), not by the commands. Eager, so an error Click finds
+#: in the other options already shows its traceback.
+DebugOption = Annotated[
+    bool,
+    typer.Option(
+        "--debug",
+        metavar="",
+        help="Show tracebacks on errors.",
+        callback=_show_tracebacks,
+        is_eager=True,
+    ),
+]
 
 
 @app.callback()
@@ -133,9 +154,7 @@ def chat_command(
     no_save: Annotated[
         bool, typer.Option("--no-save", metavar="", help="Don't save this chat.")
     ] = False,
-    debug: Annotated[
-        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Ask one question, or open the interactive chat (the default command)."""
     from llmchat.cli.chat import OneShotOptions, gather_question, run_one_shot
@@ -242,9 +261,7 @@ def compare_command(
 
 @app.command("providers")
 def providers_command(
-    debug: Annotated[
-        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
     """List providers: base URL, key variable and whether the key is set (masked)."""
     from llmchat.cli.listing import print_providers
@@ -277,9 +294,7 @@ def models_command(
         bool,
         typer.Option("--offline", metavar="", help="Show the built-in list; don't ask the server."),
     ] = False,
-    debug: Annotated[
-        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
     """List a provider's models, from its /models endpoint (or the built-in list)."""
     from llmchat.cli.listing import print_models
@@ -345,13 +360,17 @@ def chats_delete(
     delete_chat(Environment.from_process(), chat_id)
 
 
-def run_app(args: list[str]) -> int:
-    """Run the Typer app; Click's usage errors become our one-line UsageError."""
+def run_app(args: list[str], display: ErrorDisplay | None = None) -> int:
+    """Run the Typer app; Click's usage errors become our one-line UsageError.
+
+    `--debug` turns on `display.tracebacks` as it is parsed (the launcher reads it).
+    """
+    display = display or ErrorDisplay()
     command = typer.main.get_command(app)
     try:
-        code = command.main(args=args, prog_name="llmchat", standalone_mode=False)
+        code = command.main(args=args, prog_name="llmchat", standalone_mode=False, obj=display)
     except ClickException as err:
-        if "--debug" in args:
+        if display.tracebacks:
             raise
         ctx = getattr(err, "ctx", None)
         if ctx is not None:

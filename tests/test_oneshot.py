@@ -344,6 +344,8 @@ def test_debug_is_an_option_not_a_word_anywhere(run_llmchat: RunLLMChat) -> None
     env = {"OPENAI_API_KEY": TEST_KEY}
     after_the_question = run_llmchat("-p", "nosuch", "hi", "--debug", env=env)
     assert "Traceback" in after_the_question.stderr
+    one_model_compared = run_llmchat("compare", "--debug", "-m", "gpt-4o", "hi", env=env)
+    assert "Traceback" in one_model_compared.stderr
     for args in (("-s", "--debug", "hi"), ("--", "--debug")):  # a system prompt, a question
         result = run_llmchat("-p", "nosuch", *args, env=env)
         assert result.returncode == 2

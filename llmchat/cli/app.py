@@ -231,9 +231,7 @@ def compare_command(
         float | None,
         typer.Option(metavar="SECONDS", help="Seconds to wait for each server (default 120)."),
     ] = None,
-    debug: Annotated[
-        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Ask several models one question at once and compare the answers side by side."""
     from llmchat.cli.chat import gather_question
@@ -271,9 +269,7 @@ def providers_command(
 
 @app.command("setup")
 def setup_command(
-    debug: Annotated[
-        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Choose a provider, paste and check its key, choose a model; saved to config.toml."""
     from llmchat.setup.wizard import run_setup

@@ -155,6 +155,14 @@ def chat_command(
         bool, typer.Option("--no-save", metavar="", help="Don't save this chat.")
     ] = False,
     debug: DebugOption = False,
+    force_text: Annotated[
+        bool,
+        typer.Option(
+            "--force-text",
+            metavar="",
+            help="Send piped stdin even if it is not UTF-8 text (bad bytes become \ufffd).",
+        ),
+    ] = False,
 ) -> None:
     """Ask one question, or open the interactive chat (the default command)."""
     from llmchat.cli.chat import OneShotOptions, gather_question, run_one_shot
@@ -175,7 +183,7 @@ def chat_command(
         timeout=timeout,
     )
     start = StartOptions(resume=resume, continue_latest=continue_, save=not no_save)
-    question = gather_question(prompt or [], env)
+    question = gather_question(prompt or [], env, force_text=force_text)
     if question is None:
         from llmchat.repl.loop import run_repl
 
@@ -305,12 +313,18 @@ app.add_typer(chats_app, name="chats")
 
 
 @chats_app.callback(invoke_without_command=True)
-def chats_list(ctx: typer.Context) -> None:
+def chats_list(
+    ctx: typer.Context,
+    show_all: Annotated[
+        bool,
+        typer.Option("--all", "-a", help="Also list chats whose questions never got a reply."),
+    ] = False,
+) -> None:
     """List saved chats, newest first (`llmchat chats` alone)."""
     if ctx.invoked_subcommand is None:
         from llmchat.cli.chats import list_chats
 
-        list_chats(Environment.from_process())
+        list_chats(Environment.from_process(), show_all=show_all)
 
 
 @chats_app.command("search")

@@ -8,12 +8,22 @@ from llmchat.render import chat_table
 from llmchat.store import store_for
 
 
-def list_chats(env: Environment) -> None:
-    summaries = store_for(env).list_chats()
-    if not summaries:
+def list_chats(env: Environment, *, show_all: bool = False) -> None:
+    """The chat table; chats that never got a reply (a crash in the first answer, a
+    failed first request) only with --all, and a line on stderr says how many."""
+    every = store_for(env).list_chats()
+    summaries = every if show_all else [chat for chat in every if chat.answers]
+    hidden = len(every) - len(summaries)
+    if summaries:
+        width = env.width() if env.stdout_isatty else None
+        env.stdout.write(chat_table(summaries, width) + "\n")
+    elif not hidden:
         env.stderr.write("no saved chats yet\n")
-        return
-    env.stdout.write(chat_table(summaries, env.width() if env.stdout_isatty else None) + "\n")
+    if hidden:
+        plural = "s" if hidden != 1 else ""
+        env.stderr.write(
+            f"{hidden} unanswered chat{plural} not shown: llmchat chats --all lists them\n"
+        )
 
 
 def search_chats(env: Environment, text: str) -> int:

@@ -69,3 +69,22 @@ def sigint_once() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """Ctrl+C does nothing in the block: for starting the prompt, where prompt_toolkit
+    reads Ctrl+C as a key once its raw mode is on, but a SIGINT from the moment before
+    (a storm of Ctrl+C outlasting the reply) would break its event loop half-built."""
+    if not _on_main_thread():
+        yield
+        return
+
+    def ignore(signum: int, frame: FrameType | None) -> None:
+        pass
+
+    previous = signal.signal(signal.SIGINT, ignore)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -25,7 +25,7 @@ from prompt_toolkit.output import Output
 from llmchat.config import CliFlags
 from llmchat.environment import Environment
 from llmchat.errors import EXIT_OK, LLMChatError
-from llmchat.interrupts import sigint_deferred, sigint_once
+from llmchat.interrupts import sigint_deferred, sigint_ignored, sigint_once
 from llmchat.render.terminal import quiet_typeahead
 from llmchat.render.wrapping import wrap_text
 from llmchat.repl import commands
@@ -98,6 +98,14 @@ def _key_bindings() -> KeyBindings:
     @bindings.add("escape", "enter")
     def _newline(event: KeyPressEvent) -> None:
         event.current_buffer.insert_text("\n")
+
+    @bindings.add("c-c")
+    def _clear(event: KeyPressEvent) -> None:
+        # prompt_toolkit's own binding fails ("Application is not running") on the second
+        # of several Ctrl+C read at once, as a storm of them is.
+        future = event.app.future
+        if future is not None and not future.done():
+            event.app.exit(exception=KeyboardInterrupt(), style="class:aborting")
 
     @bindings.add("enter", filter=Condition(lambda: _is_long(get_app().current_buffer.text)))
     def _accept_long(event: KeyPressEvent) -> None:
@@ -192,11 +200,12 @@ class Repl:
         while True:
             self.prompt.app.erase_when_done = False
             try:
-                line = self.prompt.prompt(
-                    HTML(f"<b>{self.env.printable('›')} </b>"),
-                    default=prefill,
-                    pre_run=self._warm_up,
-                )
+                with sigint_ignored():  # until raw mode reads Ctrl+C as a key
+                    line = self.prompt.prompt(
+                        HTML(f"<b>{self.env.printable('›')} </b>"),
+                        default=prefill,
+                        pre_run=self._warm_up,
+                    )
             except KeyboardInterrupt:
                 prefill = ""
                 continue  # Ctrl+C at the prompt clears the line, never quits

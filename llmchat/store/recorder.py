@@ -98,9 +98,6 @@ class StoreRecorder:
         the one picked (saved again without them: it was paid for once)."""
 
         def write() -> None:
-            if self._pending_user is not None:
-                self._write_user(session, self._pending_user)
-                self._pending_user = None
             self.writer.append_message(
                 "assistant",
                 exchange.assistant,

@@ -83,6 +83,8 @@ else:
 # The REPL with its background SDK import switched off (llmchat.engine.session.warm_up patched
 # as the module loads, so import order and attribution stay as in `llmchat`): shows what
 # the warm-up thread costs the first prompt. Diagnostic only; llmchat never runs like this.
+# It starts the way the `llmchat` script does: llmchat.launcher.main with no arguments on
+# a terminal, the bare-REPL path that never imports Typer (main() checks both below).
 NO_WARMUP = """\
 import sys
 from importlib.machinery import PathFinder
@@ -96,6 +98,7 @@ class NoWarmUp:
         run = spec.loader.exec_module
         def exec_module(module):
             run(module)
+            assert callable(module.warm_up), "llmchat.engine.session.warm_up is gone"
             module.warm_up = lambda: None
         spec.loader.exec_module = exec_module
         return spec
@@ -461,6 +464,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         srv.stop()
         tmp.cleanup()
+    if any(r.has("typer") for r in reports if "SDK warm-up off" in r.label):
+        raise RuntimeError("the warm-up-off diagnostic went through Typer: not the real start")
     elapsed = time.perf_counter() - t_start
     load1 = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 

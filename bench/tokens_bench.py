@@ -3,6 +3,10 @@
 Builds a deterministic 200-turn chat (English prose, code, Chinese) and times counting
 it cold, again with the per-text cache, and once more after one new turn, for the
 offline estimate and, when an encoding is cached on this machine, for tiktoken.
+Then times the estimate on pathological input (long runs of one punctuation mark, of
+one CJK character, of one letter: where a careless regex lookahead goes quadratic) at
+100,000, 200,000 and 400,000 characters, in CPU time (steady on a shared machine):
+linear means four times the text costs about four times as much.
 With FILES, also compares the estimate to tiktoken on those files (calibration).
 
     python bench/tokens_bench.py [--turns 200] [--model gpt-4o] [FILES...]
@@ -142,10 +146,51 @@ def main() -> None:
     else:
         print()
 
+    bench_pathological()
+
     if args.files:
         if encoding is None:
             sys.exit("calibration needs a cached encoding (set TIKTOKEN_CACHE_DIR)")
         calibrate(encoding, args.files)
+
+
+#: The inputs tests/test_tokens.py checks for a positive estimate, as functions of size.
+PATHOLOGICAL: dict[str, Callable[[int], str]] = {
+    "`=` × n": lambda n: "=" * n,
+    "`(` × n + `x`": lambda n: "(" * n + "x",
+    "`-(` × n/2": lambda n: "-(" * (n // 2),
+    "`中` × n": lambda n: "中" * n,
+    "`a` × n": lambda n: "a" * n,
+}
+
+
+def _cpu_ms(fn: Callable[[], object], repeat: int) -> float:
+    """Median CPU time of `fn` in ms: steadier than wall time on a shared machine."""
+    times = []
+    for _ in range(repeat):
+        start = time.process_time()
+        fn()
+        times.append((time.process_time() - start) * 1000)
+    return statistics.median(times)
+
+
+def bench_pathological(sizes: tuple[int, ...] = (100_000, 200_000, 400_000)) -> None:
+    """estimate_tokens on inputs built to make a regex backtrack: CPU ms at each size."""
+    head = " | ".join(f"n={n:,}" for n in sizes)
+    print(f"\n| pathological input, CPU ms | {head} | {sizes[-1] // sizes[0]}x the text costs |")
+    print("|---|" + "---:|" * (len(sizes) + 1))
+    at_200k = 0.0
+    for label, make in PATHOLOGICAL.items():
+        costs = []
+        for n in sizes:
+            text = make(n)
+            costs.append(_cpu_ms(lambda text=text: estimate_tokens(text), repeat=11))
+            if n == 200_000:
+                at_200k += costs[-1]
+        cells = " | ".join(f"{ms:.1f}" for ms in costs)
+        print(f"| {label} | {cells} | {costs[-1] / costs[0]:.1f}x |")
+    if at_200k:
+        print(f"\nAll five at n=200,000 (what tests/test_tokens.py checks): {at_200k:.0f} ms CPU")
 
 
 def calibrate(encoding: EncodingLike, files: list[Path], chunk: int = 1500) -> None:

@@ -45,6 +45,28 @@ def process_vars() -> Mapping[str, str]:
     return os.environ
 
 
+DUMB_TERMINALS = ("dumb", "unknown")
+# What llmchat draws beyond ASCII (spinner, prompt, separators); if stdout cannot encode
+# these, everything degrades to ASCII instead of dying on the first one.
+_GLYPHS = "⠋›·…—"
+
+
+_ASCII_FOR = str.maketrans({"›": ">", "·": "-", "…": "...", "—": "--", "–": "-", "•": "*"})
+
+
+def is_dumb(env: Mapping[str, str]) -> bool:
+    """TERM=dumb (Emacs shells, some CI logs): no colour, no cursor movement, no escapes."""
+    return env.get("TERM", "").lower() in DUMB_TERMINALS
+
+
+def can_encode(stream: TextIO, text: str = _GLYPHS) -> bool:
+    try:
+        text.encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
 def _isatty(stream: TextIO) -> bool:
     try:
         return stream.isatty()
@@ -66,6 +88,16 @@ class Environment:
     config_dir: Path = field(default_factory=lambda: Path(".llmchat-config"))
     data_dir: Path = field(default_factory=lambda: Path(".llmchat-data"))
     vars: Mapping[str, str] = field(default_factory=dict)
+    ascii_only: bool = False  # stdout cannot encode our glyphs (PYTHONIOENCODING, LC_ALL=C)
+
+    def printable(self, text: str) -> str:
+        """`text` with our own glyphs spelled in ASCII where stdout cannot show them."""
+        return text.translate(_ASCII_FOR) if self.ascii_only else text
+
+    @property
+    def dumb(self) -> bool:
+        """A terminal that understands no escape sequence at all (TERM=dumb)."""
+        return is_dumb(self.vars)
 
     @property
     def color(self) -> bool:
@@ -89,8 +121,9 @@ class Environment:
             stdin_isatty=_isatty(sys.stdin),
             stdout_isatty=_isatty(sys.stdout),
             stderr_isatty=_isatty(sys.stderr),
-            no_color=bool(env.get("NO_COLOR")),
+            no_color=bool(env.get("NO_COLOR")) or is_dumb(env),
             config_dir=_default_config_dir(env),
             data_dir=_default_data_dir(env),
             vars=env,
+            ascii_only=not can_encode(sys.stdout),
         )

@@ -8,11 +8,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 EXIT_OK = 0
 EXIT_API = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+
+@dataclass
+class ErrorDisplay:
+    """How the launcher shows an LLMChatError: one line, or (`--debug`) its traceback.
+
+    Mutable on purpose: the launcher makes one before the command line is parsed, and
+    Click turns `tracebacks` on when it parses the `--debug` option. Click, not a scan
+    of argv, so `-s --debug` (a system prompt) and `-- --debug` (a question) stay text.
+    """
+
+    tracebacks: bool = False
 
 
 class LLMChatError(Exception):

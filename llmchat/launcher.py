@@ -13,15 +13,21 @@ import sys
 from typing import TextIO
 
 from llmchat import __version__
-from llmchat.errors import EXIT_INTERRUPTED, LLMChatError
+from llmchat.errors import EXIT_INTERRUPTED, ErrorDisplay, LLMChatError
 
 
 def print_error(err: LLMChatError, stream: TextIO | None = None) -> None:
     stream = stream or sys.stderr
     text = f"llmchat: error: {err.one_line()}"
-    from llmchat.environment import process_vars
+    if stream.isatty():  # one line to a script; broken at words for a person
+        import shutil
 
-    colour = stream.isatty() and not process_vars().get("NO_COLOR")
+        from llmchat.render.wrapping import wrap_text
+
+        text = "\n".join(wrap_text(text, shutil.get_terminal_size().columns))
+    from llmchat.environment import is_dumb, process_vars
+
+    colour = stream.isatty() and not process_vars().get("NO_COLOR") and not is_dumb(process_vars())
     stream.write(f"\x1b[31m{text}\x1b[0m\n" if colour else text + "\n")
     stream.flush()
 
@@ -45,30 +51,32 @@ def _bare_repl() -> int:
 
 
 def _chat_list(args: list[str]) -> int | None:
-    """`llmchat chats`, `llmchat chats -n N` and `llmchat chats search TEXT`, what people
+    """`llmchat chats`, `chats -n N`, `chats --all` and `chats search TEXT`, what people
     type most, without Typer (0.1–0.7 s of imports): None when the arguments need the
-    full parser."""
+    full parser (`--debug` among them: Click parses it into the ErrorDisplay)."""
     if len(args) == 3 and args[1] == "search" and not args[2].startswith("-"):
         from llmchat.cli.chats import search_chats
         from llmchat.environment import Environment
 
         return search_chats(Environment.from_process(), args[2])
-    limit = 20
-    if args[1:2] == ["-n"] and len(args) == 3 and args[2].isdigit() and int(args[2]) > 0:
+    limit, every = 20, False
+    if args[1:] in (["--all"], ["-a"]):
+        every = True
+    elif args[1:2] == ["-n"] and len(args) == 3 and args[2].isdigit() and int(args[2]) > 0:
         limit = int(args[2])
     elif args != ["chats"]:
         return None
     from llmchat.cli.chats import ListOptions, list_chats
     from llmchat.environment import Environment
 
-    list_chats(Environment.from_process(), ListOptions(limit=limit))
+    list_chats(Environment.from_process(), ListOptions(limit=limit, every=every))
     return 0
 
 
-def _typer_app(args: list[str]) -> int:
+def _typer_app(args: list[str], display: ErrorDisplay) -> int:
     from llmchat.cli.app import run_app
 
-    return run_app(args)
+    return run_app(args, display)
 
 
 def _quit(code: int) -> None:
@@ -83,20 +91,50 @@ def _quit(code: int) -> None:
     os._exit(code)
 
 
+def _never_fail_to_print() -> None:
+    """Where stdout/stderr cannot encode a character (PYTHONIOENCODING=latin-1, LC_ALL=C),
+    print a replacement instead of dying: the glyphs we choose degrade to ASCII
+    anyway (Environment.ascii_only), this covers the model's text and the user's."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", "") in (
+            "strict",
+            "surrogateescape",
+        ):
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="replace")
+
+
+def _check_argv(args: list[str]) -> None:
+    """Bytes that are not UTF-8 arrive as lone surrogates, which fail much later, far
+    from their cause (sending them, saving them): say so now, in one line."""
+    for position, arg in enumerate(args, start=1):
+        if any("\udc80" <= char <= "\udcff" for char in arg):
+            from llmchat.errors import UsageError
+
+            raise UsageError(
+                f"argument {position} is not valid text in UTF-8 "
+                f"({arg.encode('utf-8', 'surrogateescape')[:40]!r})",
+                "pass text in UTF-8, or pipe the file in (llmchat --force-text < FILE)",
+            )
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    _never_fail_to_print()
     if args in (["--version"], ["-V"]):
         print(f"llmchat {__version__}")
         return
-    debug = "--debug" in args
+    display = ErrorDisplay()  # `--debug`, once the Typer app has parsed it
     try:
+        _check_argv(args)
         if not args and sys.stdin.isatty():
             code = _bare_repl()
         else:
             fast = _chat_list(args) if args[:1] == ["chats"] else None
-            code = fast if fast is not None else _typer_app(args)
+            code = fast if fast is not None else _typer_app(args, display)
     except LLMChatError as err:
-        if debug:
+        if display.tracebacks:
             raise
         print_error(err)
         code = err.exit_code

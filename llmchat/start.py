@@ -17,8 +17,9 @@ from llmchat.errors import ConfigError
 from llmchat.store import StoreRecorder, store_for
 
 if TYPE_CHECKING:
+    from llmchat.config import Settings
     from llmchat.engine.session import ChatSession
-    from llmchat.store import LoadedChat
+    from llmchat.store import ChatStore, LoadedChat
 
 Warn = Callable[[str], None]
 
@@ -93,18 +94,38 @@ def open_session(
                     model=answer.model or "",
                 )
             )
+    if loaded is not None and loaded.unanswered:
+        session.last_failed_question = loaded.unanswered  # /retry asks it again
     if save:
-        writer = (
-            store.open_for_append(loaded.id)
-            if loaded is not None
-            else store.new_chat(settings.provider.name, settings.model, settings.params, None)
-        )
-        from llmchat.store.index import ChatIndex
-
-        session.recorder = StoreRecorder(
-            writer,
-            warn,
-            system=loaded.system if loaded is not None else None,
-            index=ChatIndex(env.data_dir, warn=warn),
-        )
+        session.recorder = _recorder_for(env, store, settings, loaded, warn)
     return session, loaded
+
+
+def _recorder_for(
+    env: Environment, store: ChatStore, settings: Settings, loaded: LoadedChat | None, warn: Warn
+) -> StoreRecorder:
+    """Append to the resumed chat; if another llmchat has it open, to a branch of it
+    (two writers would interleave both conversations in one file). The recorder tells
+    the chat index of every line it writes."""
+    from llmchat.store.index import ChatIndex
+    from llmchat.store.lock import ChatBusyError
+    from llmchat.store.records import MessageRecord, now_iso
+
+    if loaded is None:
+        writer = store.new_chat(settings.provider.name, settings.model, settings.params, None)
+        writer.lock_exclusively()
+        return StoreRecorder(writer, warn, index=ChatIndex(env.data_dir, warn=warn))
+    try:
+        writer = store.open_for_append(loaded.id, exclusive=True)
+        return StoreRecorder(
+            writer, warn, system=loaded.system, index=ChatIndex(env.data_dir, warn=warn)
+        )
+    except ChatBusyError:
+        pass
+    writer = store.new_chat(settings.provider.name, settings.model, settings.params, None)
+    system = loaded.system
+    history = [MessageRecord(role="system", content=system, ts=now_iso())] if system else []
+    writer.seed(history + list(loaded.replay))
+    writer.lock_exclusively()
+    warn(f"chat {loaded.id} is open in another llmchat: continuing in a new chat branched from it")
+    return StoreRecorder(writer, warn, system=system, index=ChatIndex(env.data_dir, warn=warn))

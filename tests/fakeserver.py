@@ -271,6 +271,8 @@ class _Handler(BaseHTTPRequestHandler):
             raw_body=raw,
         )
         fake._record(rec)
+        if rec.is_chat and fake.on_chat is not None:
+            fake.on_chat(rec)
         try:
             if path == "/v1/chat/completions" and self.command == "POST":
                 self._chat(rec)
@@ -584,7 +586,7 @@ class FakeOpenAI:
 
     Use as `with FakeOpenAI() as srv:` or `srv.start()` / `srv.stop()`. Attributes a
     test may set at any time: `models`, `models_status`, `reject_stream_options`,
-    `require_key`, `default_reply`.
+    `require_key`, `default_reply`, `on_chat`.
     """
 
     def __init__(self, port: int = 0, default_reply: Reply | None = None) -> None:
@@ -607,6 +609,10 @@ class FakeOpenAI:
         self.require_key: str | None = None
         #: Reply used when the queue is empty; None echoes the last user message.
         self.default_reply = default_reply
+        #: Called with each chat request as it arrives, before it is answered: a test's
+        #: look at the client's state at that moment (what it has saved, say). Runs in
+        #: the handler thread; should record what it sees rather than raise.
+        self.on_chat: Callable[[RecordedRequest], None] | None = None
 
     # -- lifecycle --------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,11 +17,18 @@ PROMPT = "›"
 class Chat:
     """A running `llmchat` REPL in a pty."""
 
-    def __init__(self, child: pexpect.spawn) -> None:
+    def __init__(self, child: pexpect.spawn, prompt: str = PROMPT) -> None:
         self.child = child
+        self.prompt = prompt
+        self._log = io.StringIO()
+        child.logfile_read = self._log
 
     def wait_prompt(self, timeout: float = 15) -> None:
-        self.child.expect_exact(PROMPT, timeout=timeout)
+        self.child.expect_exact(self.prompt, timeout=timeout)
+
+    def transcript(self) -> str:
+        """Everything the REPL has written so far, escape sequences and all."""
+        return self._log.getvalue()
 
     def send(self, line: str) -> None:
         self.child.send(line + "\r")
@@ -42,7 +50,11 @@ def start_chat(llmchat_bin: Path, sandbox: Sandbox) -> Iterator[StartChat]:
     children: list[pexpect.spawn] = []
 
     def start(
-        *args: str, env: dict[str, str] | None = None, rows: int = 24, cols: int = 80
+        *args: str,
+        env: dict[str, str] | None = None,
+        rows: int = 24,
+        cols: int = 80,
+        prompt: str = PROMPT,
     ) -> Chat:
         full_env = {
             **sandbox.env,
@@ -57,10 +69,11 @@ def start_chat(llmchat_bin: Path, sandbox: Sandbox) -> Iterator[StartChat]:
             cwd=str(sandbox.cwd),
             dimensions=(rows, cols),
             encoding="utf-8",
+            codec_errors="replace",
             timeout=15,
         )
         children.append(child)
-        chat = Chat(child)
+        chat = Chat(child, prompt)
         chat.wait_prompt()
         return chat
 

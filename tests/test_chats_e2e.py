@@ -169,14 +169,17 @@ def test_repl_chats_load_title_and_save(
     assert any("back on the record" in text for text in texts)
 
 
-def test_a_failed_first_request_leaves_no_chat_behind(
+def test_a_failed_first_request_keeps_the_question_out_of_the_listing(
     fake_server: FakeOpenAI, run_llmchat: RunLLMChat, sandbox: Sandbox
 ) -> None:
     fake_server.reply(status=401)
     assert run_llmchat("doomed", env=_env(fake_server)).returncode == 1
-    assert run_llmchat("chats").stdout.strip() == ""
-    chats = Path(sandbox.data_dir) / "chats"
-    assert not chats.exists() or not any(chats.iterdir())
+    listing = run_llmchat("chats")
+    assert listing.stdout.strip() == ""
+    assert "1 unanswered chat not shown" in listing.stderr
+    # The question was on disk before the request left (issue 12): nothing typed is lost.
+    (saved,) = (Path(sandbox.data_dir) / "chats").iterdir()
+    assert "doomed" in saved.read_text()
     # A failure later in a chat is taken back, and the chat goes on cleanly.
     run_llmchat("works", env=_env(fake_server))
     fake_server.reply(status=401)

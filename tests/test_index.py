@@ -215,6 +215,39 @@ def test_note_write_indexes_one_appended_message(data: Path, chats: dict[str, st
     assert [h.chat.id for h in queries.search("generators")] == [chats["py"]]
 
 
+def test_unanswered_chats_are_left_out_until_their_answer_arrives(
+    data: Path, chats: dict[str, str]
+) -> None:
+    store = ChatStore(data, durable=False)
+    with store.new_chat("deepseek", "deepseek-chat") as writer:
+        writer.append_message(
+            "user", "asked, then the request failed", provider="deepseek", model="x"
+        )
+        lonely = writer.id
+    index = ChatIndex(data)
+    queries = ChatQueries(index)
+    assert lonely not in [r.id for r in queries.latest(None, unanswered=False)]
+    assert queries.count_unanswered() == 1
+    assert queries.count_unanswered(provider="qwen") == 0
+    everything = queries.latest(None)
+    assert [r.answers for r in everything if r.id == lonely] == [0]
+    with store.open_for_append(lonely) as writer:
+        writer.append_message("assistant", "answered at last", provider="deepseek", model="x")
+        index.note_write(writer.id)
+    assert lonely in [r.id for r in queries.latest(None, unanswered=False)]
+    assert queries.count_unanswered() == 0
+
+
+def test_index_of_an_older_version_is_rebuilt(data: Path, chats: dict[str, str]) -> None:
+    index = ChatIndex(data)
+    conn = index.open()
+    conn.execute("PRAGMA user_version = 2")  # before chats.answers
+    index.close()
+    rows = _queries(data, warnings=[]).latest(None, unanswered=False)
+    assert sorted(r.id for r in rows) == sorted(chats.values())
+    assert all(r.answers == 1 for r in rows)
+
+
 def test_unwritable_index_falls_back_with_one_warning(data: Path, chats: dict[str, str]) -> None:
     (data / INDEX_FILE).unlink(missing_ok=True)
     (data / INDEX_FILE).mkdir()  # a directory where the database should be: cannot open

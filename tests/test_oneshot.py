@@ -340,6 +340,19 @@ def test_debug_shows_the_traceback(run_llmchat: RunLLMChat) -> None:
     assert "Traceback" in result.stderr
 
 
+def test_debug_is_an_option_not_a_word_anywhere(run_llmchat: RunLLMChat) -> None:
+    env = {"OPENAI_API_KEY": TEST_KEY}
+    after_the_question = run_llmchat("-p", "nosuch", "hi", "--debug", env=env)
+    assert "Traceback" in after_the_question.stderr
+    one_model_compared = run_llmchat("compare", "--debug", "-m", "gpt-4o", "hi", env=env)
+    assert "Traceback" in one_model_compared.stderr
+    for args in (("-s", "--debug", "hi"), ("--", "--debug")):  # a system prompt, a question
+        result = run_llmchat("-p", "nosuch", *args, env=env)
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr
+        assert result.stderr.startswith("llmchat: error: "), result.stderr
+
+
 def test_providers_lists_masked_keys(run_llmchat: RunLLMChat) -> None:
     result = run_llmchat("providers", env={"OPENAI_API_KEY": TEST_KEY})
     assert result.returncode == 0, result.stderr

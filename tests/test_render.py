@@ -126,8 +126,25 @@ def printed_once(text: str, width: int = 60) -> str:
     return written(target)
 
 
+def _shows_on_a_space(sgr: str) -> bool:
+    """Whether a space in this style is visible: a background, underline, reverse, strike."""
+    params = sgr[2:-1].split(";") if sgr else []
+    if "48" in params:
+        return True
+    return any(p in ("4", "7", "9", "53") or (p[:1] == "4" and len(p) == 2) for p in params)
+
+
+def unpadded(row: list[Cell]) -> list[Cell]:
+    """A row without rich's padding: trailing spaces that show nothing (issue 12 item 9)."""
+    row = list(row)
+    while row and row[-1][0] == " " and not _shows_on_a_space(row[-1][1]):
+        row.pop()
+    return row
+
+
 def one_shot(text: str, width: int = 60) -> list[list[Cell]]:
-    return Terminal(width).feed(printed_once(text, width)).rows
+    """The one-shot render as the renderer prints it: the same cells, unpadded."""
+    return [unpadded(row) for row in Terminal(width).feed(printed_once(text, width)).rows]
 
 
 def stream(

@@ -5,6 +5,7 @@ typing, pressing Tab and Ctrl+C, against the loopback fake server.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import signal
 import stat
@@ -309,3 +310,41 @@ def test_model_alone_lists_what_the_server_serves(
     chat.child.send("\r")
     chat.expect("model: served-two")
     chat.wait_prompt()
+
+
+def _saved_messages(data_dir: Path) -> list[tuple[str, str]]:
+    """(role, content) of every message record in the chat files, as another process sees them."""
+    found: list[tuple[str, str]] = []
+    for path in sorted((data_dir / "chats").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            if record.get("type") == "message":
+                found.append((record["role"], record["content"]))
+    return found
+
+
+def test_each_message_is_saved_before_the_next_request(
+    start_chat: StartChat, fake_server: FakeOpenAI, sandbox: Sandbox
+) -> None:
+    """When request 2 reaches the server, turn 1's question and reply are already in the file.
+
+    The server reads the chat file the moment each request arrives (before answering), so
+    a record still sitting in a buffer of llmchat's would be missing from its log. That
+    they survive a crash (the fsync) is test_sigkill_mid_reply_loses_only_the_reply_in_flight.
+    """
+    on_disk_when_asked: list[list[tuple[str, str]]] = []
+    fake_server.on_chat = lambda _request: on_disk_when_asked.append(
+        _saved_messages(sandbox.data_dir)
+    )
+    chat = start_chat(env=_env(fake_server))
+    chat.ask("first question", "echo: first question")
+    chat.ask("second question", "echo: second question")
+
+    # A new chat's first question waits for its answer (a failed first request leaves
+    # no empty chat behind); from then on each question is on disk as it is sent.
+    assert on_disk_when_asked[0] == []
+    assert on_disk_when_asked[1] == [
+        ("user", "first question"),
+        ("assistant", "echo: first question"),
+        ("user", "second question"),
+    ]

@@ -81,18 +81,27 @@ def test_our_prompt_takes_chinese_and_escape_enter_newlines(
         assert repl.prompt.prompt("› ") == "你好，\n世界"
 
 
-def test_narrow_toolbar_drops_whole_parts_never_digits(repl: Repl, state: ReplState) -> None:
+def test_narrow_toolbar_drops_the_least_important_parts_first(repl: Repl, state: ReplState) -> None:
     session = state.session
     info = session.provider.model_info("gpt-4o-mini")
     assert info is not None
     session.ledger.add("openai", "gpt-4o-mini", Usage(700, 115), info.price)
-    state.env.columns = 40
+    state.saving = False
+    state.env.columns = 100
+    wide = "".join(fragment[1] for fragment in repl._toolbar())
+    assert wide.strip() == "openai · gpt-4o-mini · 815 tok · $0.00017 · not saving"
+    state.env.columns = 50
     text = "".join(fragment[1] for fragment in repl._toolbar())
-    assert len(text) <= 40
-    assert "$0.00017" in text  # the whole cost, not "$0.000"
-    state.env.columns = 20
+    assert text.strip() == "openai · gpt-4o-mini · $0.00017 · not saving"  # tokens go first
+    state.env.columns = 36
     text = "".join(fragment[1] for fragment in repl._toolbar())
-    assert "$0.00017" in text and len(text) <= 20
+    assert text.strip() == "openai · gpt-4o-mini · not saving"  # the whole cost, or none
+    state.env.columns = 24
+    text = "".join(fragment[1] for fragment in repl._toolbar())
+    assert text.strip() == "openai · gpt-4o-mini"  # provider and model stay
+    state.env.columns = 16
+    text = "".join(fragment[1] for fragment in repl._toolbar())
+    assert len(text) <= 16 and text.startswith(" openai · gpt")
 
 
 def test_usage_table_fits_a_narrow_terminal(state: ReplState) -> None:

@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 
 from llmchat import __version__
 from llmchat.environment import Environment
-from llmchat.errors import UsageError
+from llmchat.errors import ErrorDisplay, UsageError
 
 try:  # Typer >= 0.24 vendors Click; older releases use Click itself.
     from typer._click.exceptions import ClickException
@@ -50,6 +50,27 @@ def _version(value: bool) -> None:
     if value:
         print(f"llmchat {__version__}")
         raise typer.Exit()
+
+
+def _show_tracebacks(ctx: typer.Context, value: bool) -> None:
+    """`--debug` parsed: tell the launcher's ErrorDisplay (run_app passes it as ctx.obj)."""
+    if value and isinstance(ctx.obj, ErrorDisplay):
+        ctx.obj.tracebacks = True
+
+
+#: `--debug`, declared once for the commands that take it; its value is read by the
+#: launcher (through ErrorDisplay), not by the commands. Eager, so an error Click finds
+#: in the other options already shows its traceback.
+DebugOption = Annotated[
+    bool,
+    typer.Option(
+        "--debug",
+        metavar="",
+        help="Show tracebacks on errors.",
+        callback=_show_tracebacks,
+        is_eager=True,
+    ),
+]
 
 
 @app.callback()
@@ -133,8 +154,14 @@ def chat_command(
     no_save: Annotated[
         bool, typer.Option("--no-save", metavar="", help="Don't save this chat.")
     ] = False,
-    debug: Annotated[
-        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
+    debug: DebugOption = False,
+    force_text: Annotated[
+        bool,
+        typer.Option(
+            "--force-text",
+            metavar="",
+            help="Send piped stdin even if it is not UTF-8 text (bad bytes become \ufffd).",
+        ),
     ] = False,
 ) -> None:
     """Ask one question, or open the interactive chat (the default command)."""
@@ -156,7 +183,7 @@ def chat_command(
         timeout=timeout,
     )
     start = StartOptions(resume=resume, continue_latest=continue_, save=not no_save)
-    question = gather_question(prompt or [], env)
+    question = gather_question(prompt or [], env, force_text=force_text)
     if question is None:
         from llmchat.repl.loop import run_repl
 
@@ -212,9 +239,7 @@ def compare_command(
         float | None,
         typer.Option(metavar="SECONDS", help="Seconds to wait for each server (default 120)."),
     ] = None,
-    debug: Annotated[
-        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Ask several models one question at once and compare the answers side by side."""
     from llmchat.cli.chat import gather_question
@@ -242,9 +267,7 @@ def compare_command(
 
 @app.command("providers")
 def providers_command(
-    debug: Annotated[
-        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
     """List providers: base URL, key variable and whether the key is set (masked)."""
     from llmchat.cli.listing import print_providers
@@ -254,9 +277,7 @@ def providers_command(
 
 @app.command("setup")
 def setup_command(
-    debug: Annotated[
-        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Choose a provider, paste and check its key, choose a model; saved to config.toml."""
     from llmchat.setup.wizard import run_setup
@@ -277,9 +298,7 @@ def models_command(
         bool,
         typer.Option("--offline", metavar="", help="Show the built-in list; don't ask the server."),
     ] = False,
-    debug: Annotated[
-        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
     """List a provider's models, from its /models endpoint (or the built-in list)."""
     from llmchat.cli.listing import print_models
@@ -297,9 +316,17 @@ app.add_typer(chats_app, name="chats")
 def chats_list(
     ctx: typer.Context,
     limit: Annotated[
-        int, typer.Option("-n", "--limit", metavar="N", help="How many (default 20).")
+        int, typer.Option("-n", "--limit", metavar="N", help="How many, newest first (default 20).")
     ] = 20,
-    all_: Annotated[bool, typer.Option("--all", metavar="", help="Every saved chat.")] = False,
+    all_: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            "-a",
+            help="Every saved chat, with those whose questions never got a reply"
+            " (otherwise left out).",
+        ),
+    ] = False,
     since: Annotated[
         str | None,
         typer.Option("--since", metavar="DATE", help="Only chats written since DATE (YYYY-MM-DD)."),
@@ -314,11 +341,10 @@ def chats_list(
         bool,
         typer.Option("--reindex", metavar="", help="Rebuild the search index from the files."),
     ] = False,
-    debug: Annotated[
-        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
-    """List saved chats, newest first: the latest 20 (`llmchat chats` alone)."""
+    """List saved chats, newest first: the latest 20 that got a reply (`llmchat chats`
+    alone); --all lists every one."""
     if ctx.invoked_subcommand is not None:
         return
     from llmchat.cli import chats
@@ -329,7 +355,8 @@ def chats_list(
     if reindex:
         chats.reindex(env)
     options = chats.ListOptions(
-        limit=None if all_ else limit,
+        limit=limit,
+        every=all_,
         since=chats.parse_day(since) if since else None,
         model=model,
         provider=provider,
@@ -347,9 +374,7 @@ def chats_search(
         str | None,
         typer.Option("--role", metavar="user|assistant", help="Only in questions, or answers."),
     ] = None,
-    debug: Annotated[
-        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Find saved chats that contain TEXT (any case, any script), best match first."""
     from llmchat.cli.chats import search_chats
@@ -359,9 +384,7 @@ def chats_search(
 
 @chats_app.command("reindex")
 def chats_reindex(
-    debug: Annotated[
-        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Rebuild the search index from the chat files (safe to interrupt)."""
     from llmchat.cli.chats import reindex
@@ -413,9 +436,7 @@ def usage_command(
     as_json: Annotated[
         bool, typer.Option("--json", metavar="", help="Machine-readable output.")
     ] = False,
-    debug: Annotated[
-        bool, typer.Option("--debug", metavar="", help="Show tracebacks on errors.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Tokens and cost of saved chats per provider and model, each currency apart."""
     from llmchat.cli.usage import print_usage
@@ -423,13 +444,17 @@ def usage_command(
     print_usage(Environment.from_process(), since, month, as_json)
 
 
-def run_app(args: list[str]) -> int:
-    """Run the Typer app; Click's usage errors become our one-line UsageError."""
+def run_app(args: list[str], display: ErrorDisplay | None = None) -> int:
+    """Run the Typer app; Click's usage errors become our one-line UsageError.
+
+    `--debug` turns on `display.tracebacks` as it is parsed (the launcher reads it).
+    """
+    display = display or ErrorDisplay()
     command = typer.main.get_command(app)
     try:
-        code = command.main(args=args, prog_name="llmchat", standalone_mode=False)
+        code = command.main(args=args, prog_name="llmchat", standalone_mode=False, obj=display)
     except ClickException as err:
-        if "--debug" in args:
+        if display.tracebacks:
             raise
         ctx = getattr(err, "ctx", None)
         if ctx is not None:

@@ -24,13 +24,30 @@ class OneShotOptions:
     show_usage: bool = False
 
 
-def gather_question(words: list[str], env: Environment) -> str | None:
+def stdin_text(data: bytes, *, force_text: bool) -> str:
+    """Piped bytes as text; not-text (NUL bytes, or not UTF-8) is refused unless forced,
+    rather than sent to the API as a page of replacement characters."""
+    try:
+        text = data.decode("utf-8")
+        if "\0" not in text:
+            return text
+    except UnicodeDecodeError:
+        pass
+    if force_text:
+        return data.decode("utf-8", errors="replace").replace("\0", "\ufffd")
+    raise UsageError(
+        "stdin is not UTF-8 text (binary data, or another encoding); nothing sent",
+        "convert it (iconv -t UTF-8), or pass --force-text to send it anyway",
+    )
+
+
+def gather_question(words: list[str], env: Environment, *, force_text: bool = False) -> str | None:
     """argv text first, then piped stdin; None means "no question: open the REPL"."""
     typed = " ".join(words).strip()
     piped = ""
     if not env.stdin_isatty:
         data = env.stdin.buffer.read() if hasattr(env.stdin, "buffer") else env.stdin.read()
-        piped = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+        piped = stdin_text(data, force_text=force_text) if isinstance(data, bytes) else data
         piped = piped.strip("\n")
     if not typed and not piped.strip():
         if env.stdin_isatty:

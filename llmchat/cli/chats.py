@@ -25,9 +25,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ListOptions:
-    """`llmchat chats` filters: `limit` None is --all."""
+    """`llmchat chats` filters. `every` is --all: no limit, and chats whose questions
+    never got a reply (a crash in the first answer, a failed first request) too."""
 
     limit: int | None = 20
+    every: bool = False
     since: datetime | None = None
     model: str | None = None
     provider: str | None = None
@@ -82,6 +84,7 @@ def as_summaries(rows: list[ChatRow], chats_dir: Path) -> list[ChatSummary]:
             tokens=row.tokens,
             cost=dict(row.cost),
             path=chats_dir / f"{row.id}.jsonl",
+            answers=row.answers,
         )
         for row in rows
     ]
@@ -107,16 +110,31 @@ def page(env: Environment, text: str) -> None:
 
 
 def list_chats(env: Environment, options: ListOptions = ListOptions()) -> None:
+    """The chat table; unanswered chats only with --all, and a line on stderr says how
+    many were left out."""
     queries = queries_for(env)
-    rows = queries.latest(
-        options.limit, since=options.since, model=options.model, provider=options.provider
-    )
-    if not rows:
+    since, model, provider = options.since, options.model, options.provider
+    try:
+        limit = None if options.every else options.limit
+        rows = queries.latest(
+            limit, since=since, model=model, provider=provider, unanswered=options.every
+        )
+        hidden = 0
+        if not options.every:
+            hidden = queries.count_unanswered(since=since, model=model, provider=provider)
+    finally:
+        queries.index.close()
+    if rows:
+        summaries = as_summaries(rows, env.data_dir / "chats")
+        page(env, chat_table(summaries, env.width() if env.stdout_isatty else None))
+    elif not hidden:
         filtered = options.since or options.model or options.provider
         env.stderr.write("no saved chats match\n" if filtered else "no saved chats yet\n")
-        return
-    summaries = as_summaries(rows, env.data_dir / "chats")
-    page(env, chat_table(summaries, env.width() if env.stdout_isatty else None))
+    if hidden:
+        plural = "s" if hidden != 1 else ""
+        env.stderr.write(
+            f"{hidden} unanswered chat{plural} not shown: llmchat chats --all lists them\n"
+        )
 
 
 def hit_lines(hits: list[SearchHit], color: bool) -> str:

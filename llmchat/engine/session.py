@@ -2,8 +2,8 @@
 
 It owns the provider/model choice, the conversation, the usage ledger and the
 clients; it yields ChatEvents and knows nothing of the screen. A turn either
-completes (question and answer join the conversation), is interrupted (what
-arrived is kept, marked), or fails (nothing is kept; the question can be retried).
+completes (question and answer join the conversation), is interrupted or cut off
+(what arrived is kept, marked), or fails before any reply (the question can be retried).
 """
 
 from __future__ import annotations
@@ -126,17 +126,15 @@ class Turn:
         except GeneratorExit:
             self.interrupt()
             raise
-        except LLMChatError:
-            self._fail()
-            raise
         except Exception:
             self._fail()
             raise
         self._complete()
 
     def interrupt(self) -> None:
-        """Stop here: keep what arrived, marked interrupted (idempotent)."""
-        if self.state != "running":
+        """Stop here: keep what arrived, marked interrupted (idempotent). A turn stopped
+        before its request was sent fails: the question waits for /retry."""
+        if self.state not in ("new", "running"):
             return
         if self._events is not None:
             self._events.close()  # closes the HTTP response too
@@ -148,6 +146,13 @@ class Turn:
             self.state = "interrupted"
 
     def _fail(self) -> None:
+        """The request failed. A reply cut short by the network or a stall is kept like
+        an interrupted one (marked; /retry replaces it); with nothing received, the
+        question is taken back for /retry."""
+        if self._answer or self._reasoning:
+            self.state = "failed"
+            self.session.keep(self, interrupted=True)
+            return
         self.state = "failed"
         self.session.forget(self)
 

@@ -1,6 +1,6 @@
 """Built-in provider presets as plain data: where each API lives, its key, models, windows, prices.
 
-No logic beyond lookups; config.py merges these with the user's environment and config.toml.
+No logic beyond lookups; config/resolve.py merges these with the environment and config.toml.
 Prices are per 1M tokens in the provider's billing currency, checked on the date given;
 a model without a price here shows "price unknown", never a made-up zero.
 """

@@ -6,15 +6,24 @@ Kept free of rich so the plain (pipe) path never pays for importing it.
 
 from __future__ import annotations
 
-import signal
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from types import FrameType
+from collections.abc import Callable
 
 from llmchat.events import TurnStats
 
 SPINNER_FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+ASCII_SPINNER_FRAMES = "|/-\\"
+
+
+def spinner_frames(encoding: str | None) -> str:
+    """Braille dots where the output can encode them, else a plain |/-\\ (latin-1, C locale)."""
+    try:
+        SPINNER_FRAMES.encode(encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return ASCII_SPINNER_FRAMES
+    return SPINNER_FRAMES
+
+
 TICK_SECONDS = 0.08
 
 # C0 controls (but tab and newline), DEL and C1 controls become their visible
@@ -99,29 +108,3 @@ class Ticker:
     def _run(self) -> None:
         while not self._stop.wait(TICK_SECONDS):
             self._tick()
-
-
-@contextmanager
-def sigint_deferred() -> Iterator[None]:
-    """Hold Ctrl+C until the block is done, then deliver it.
-
-    A frame half-written when KeyboardInterrupt strikes would leave the screen and the
-    renderer's idea of it out of step, and `abort` would then lose or repeat lines.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held: list[FrameType | None] = []
-
-    def hold(signum: int, frame: FrameType | None) -> None:
-        held.append(frame)
-
-    previous = signal.signal(signal.SIGINT, hold)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if held and callable(previous):
-        previous(signal.SIGINT, held[0])
-    elif held and previous == signal.SIG_DFL:
-        signal.raise_signal(signal.SIGINT)

@@ -17,13 +17,13 @@ from rich.style import Style
 from rich.text import Text
 
 from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, TurnStats
+from llmchat.interrupts import sigint_deferred
 from llmchat.render.common import (
-    SPINNER_FRAMES,
     TICK_SECONDS,
     Ticker,
     format_seconds,
     neutralise,
-    sigint_deferred,
+    spinner_frames,
     status_text,
 )
 from llmchat.render.markdown import Row
@@ -52,6 +52,7 @@ class LiveRenderer:
         frame_seconds: float = FRAME_SECONDS,
     ) -> None:
         self._console = console
+        self._frames = spinner_frames(console.encoding)
         self._show_reasoning = show_reasoning
         self._frame_seconds = frame_seconds
         self._lock = threading.RLock()
@@ -198,7 +199,7 @@ class LiveRenderer:
     def _spinner_row(self) -> Row:
         now = time.monotonic()
         elapsed = now - self._started
-        frame = SPINNER_FRAMES[int(elapsed / TICK_SECONDS) % len(SPINNER_FRAMES)]
+        frame = self._frames[int(elapsed / TICK_SECONDS) % len(self._frames)]
         if self._thinking_since is None:
             label = f"waiting {format_seconds(elapsed)}"
         else:

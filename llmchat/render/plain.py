@@ -14,11 +14,11 @@ from typing import TextIO
 from llmchat.environment import Environment
 from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, TurnStats
 from llmchat.render.common import (
-    SPINNER_FRAMES,
     TICK_SECONDS,
     Ticker,
     format_seconds,
     neutralise,
+    spinner_frames,
     status_text,
 )
 
@@ -58,6 +58,9 @@ class PlainRenderer:
 
     def __init__(self, env: Environment, *, show_reasoning: bool, terminal: bool) -> None:
         self._terminal = terminal
+        # A dumb terminal cannot erase a spinner: it gets none (and no colour: env.no_color).
+        self._spinner = terminal and not env.dumb
+        self._frames = spinner_frames(getattr(env.stdout, "encoding", None))
         self._show_reasoning = show_reasoning
         # Reasoning reaches a terminal either way when stderr is one: neutralise it then.
         self._reasoning_safe = terminal or env.stderr_isatty
@@ -85,7 +88,7 @@ class PlainRenderer:
 
     def start(self) -> None:
         self._started = time.monotonic()
-        if self._terminal:
+        if self._spinner:
             self._ticker = Ticker(self._spin)
             self._ticker.start()
             self._spin()
@@ -166,7 +169,7 @@ class PlainRenderer:
             if self._ticker is None:
                 return
             elapsed = time.monotonic() - self._started
-            frame = SPINNER_FRAMES[int(elapsed / TICK_SECONDS) % len(SPINNER_FRAMES)]
+            frame = self._frames[int(elapsed / TICK_SECONDS) % len(self._frames)]
             label = "waiting" if self._thinking_since is None else "thinking"
             self._answer.stream.write(f"{CLEAR_LINE}{frame} {label} {format_seconds(elapsed)}")
             self._answer.stream.flush()

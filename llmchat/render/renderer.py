@@ -76,8 +76,8 @@ def show_turn(turn: Turn, renderer: Renderer, *, interrupted_note: str) -> bool:
     Whatever arrived stays on screen (and in the conversation, marked) after Ctrl+C;
     an API error leaves the text shown so far, then propagates for the caller to report.
     """
-    renderer.start()
     try:
+        renderer.start()
         for event in turn.events():
             renderer.feed(event)
     except KeyboardInterrupt:

@@ -20,6 +20,25 @@ SHOW_CURSOR = "\x1b[?25h"
 ERASE_DOWN = "\x1b[J"
 
 
+def _unpadded(row: Row) -> Row:
+    """The row without the spaces rich pads it with to the full width: padded rows turn
+    the transcript double-spaced once the terminal is narrowed (each wraps in two).
+    Spaces that show something (a code block's background) stay."""
+    row = list(row)
+    while row:
+        last = row[-1]
+        if last.control or (last.style is not None and last.style.bgcolor is not None):
+            break
+        if last.style is not None and (last.style.underline or last.style.reverse):
+            break
+        stripped = last.text.rstrip(" ")
+        if stripped:
+            row[-1] = Segment(stripped, last.style, last.control)
+            break
+        row.pop()
+    return row
+
+
 def rows_to_ansi(console: Console, rows: list[Row], *, newline_after: bool) -> str:
     """Rows as the console would print them (colour system, NO_COLOR), joined by newlines."""
     if not rows:
@@ -28,7 +47,7 @@ def rows_to_ansi(console: Console, rows: list[Row], *, newline_after: bool) -> s
     for index, row in enumerate(rows):
         if index:
             flat.append(Segment.line())
-        flat.extend(row)
+        flat.extend(_unpadded(row))
     if newline_after:
         flat.append(Segment.line())
     with console.capture() as capture:
@@ -60,7 +79,7 @@ class Screen:
         parts.append(rows_to_ansi(self._console, final, newline_after=True))
         parts.append(rows_to_ansi(self._console, live, newline_after=False))
         parts.append(SYNC_END)
-        self._live_lengths = [Segment.get_line_length(row) for row in live]
+        self._live_lengths = [Segment.get_line_length(_unpadded(row)) for row in live]
         self._live_width = width
         self._write("".join(parts))
 

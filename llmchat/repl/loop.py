@@ -9,31 +9,34 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import os
 import threading
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from prompt_toolkit import PromptSession
+from prompt_toolkit.application.current import get_app
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
+from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import HTML, FormattedText
-from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.output import Output
 
 from llmchat.config import CliFlags
 from llmchat.environment import Environment
 from llmchat.errors import EXIT_OK, LLMChatError
+from llmchat.interrupts import sigint_deferred, sigint_ignored, sigint_once
 from llmchat.render.terminal import quiet_typeahead
+from llmchat.render.wrapping import wrap_text
 from llmchat.repl import commands
 from llmchat.repl.commands import ReplState, Reply
+from llmchat.repl.commands.registry import WarningHold
+from llmchat.repl.history import private_history
+from llmchat.repl.toolbar import fit_toolbar
 
 if TYPE_CHECKING:
-    from llmchat.engine.session import ChatSession
+    from llmchat.engine.session import ChatSession, Turn
     from llmchat.start import StartOptions
-
-HISTORY_FILE = "history"
 
 
 class SlashCompleter(Completer):
@@ -59,17 +62,34 @@ class SlashCompleter(Completer):
                 yield Completion(candidate, start_position=-len(arg))
 
 
-def private_history(data_dir: Path) -> History:
-    """Input history on disk, readable by the user alone (it holds what they typed)."""
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = data_dir / HISTORY_FILE
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        os.fchmod(fd, 0o600)
-        os.close(fd)
-        return FileHistory(str(path))
-    except OSError:
-        return InMemoryHistory()
+def _plain_output(env: Environment) -> Output | None:
+    """On TERM=dumb, prompt_toolkit still shows and blinks the cursor with escape
+    sequences; this output writes the text alone (None: prompt_toolkit's own choice)."""
+    if not env.dumb or not env.stdout_isatty:
+        return None
+    from prompt_toolkit.output.vt100 import Vt100_Output
+
+    class TextOnlyOutput(Vt100_Output):
+        def write_raw(self, data: str) -> None:
+            """Everything but text comes through here: drop it."""
+
+    return TextOnlyOutput.from_pty(env.stdout, term="dumb")
+
+
+#: Inputs longer than this are summed up in the transcript (a paste of a whole file).
+LONG_INPUT_LINES = 8
+
+
+def _is_long(text: str) -> bool:
+    return text.count("\n") >= LONG_INPUT_LINES
+
+
+def input_summary(text: str, width: int, shown: int = 2) -> list[str]:
+    """A long input as the transcript keeps it: its first lines, then how many in all."""
+    lines = text.split("\n")
+    room = max(10, width - 3)
+    head = [line if len(line) <= room else line[: room - 1] + "…" for line in lines[:shown]]
+    return [*head, f"… {len(lines)} lines"]
 
 
 def _key_bindings() -> KeyBindings:
@@ -78,6 +98,21 @@ def _key_bindings() -> KeyBindings:
     @bindings.add("escape", "enter")
     def _newline(event: KeyPressEvent) -> None:
         event.current_buffer.insert_text("\n")
+
+    @bindings.add("c-c")
+    def _clear(event: KeyPressEvent) -> None:
+        # prompt_toolkit's own binding fails ("Application is not running") on the second
+        # of several Ctrl+C read at once, as a storm of them is.
+        future = event.app.future
+        if future is not None and not future.done():
+            event.app.exit(exception=KeyboardInterrupt(), style="class:aborting")
+
+    @bindings.add("enter", filter=Condition(lambda: _is_long(get_app().current_buffer.text)))
+    def _accept_long(event: KeyPressEvent) -> None:
+        # A screenful of the paste's tail would stay in the transcript (drawn again on
+        # accept, under a stale toolbar): erase it; the REPL prints a summary instead.
+        event.app.erase_when_done = True
+        event.current_buffer.validate_and_handle()
 
     return bindings
 
@@ -88,13 +123,15 @@ class Repl:
     def __init__(self, env: Environment, state: ReplState) -> None:
         self.env = env
         self.state = state
+        self._notes: list[str] = []  # warnings from inside the prompt, shown after it
         self.prompt = PromptSession[str](
-            history=private_history(env.data_dir),
+            history=private_history(env.data_dir, self._notes.append),
             completer=SlashCompleter(state),
             complete_while_typing=False,
             key_bindings=_key_bindings(),
             bottom_toolbar=self._toolbar,
             enable_history_search=False,
+            output=_plain_output(env),
         )
         self._warmed = False
 
@@ -107,6 +144,7 @@ class Repl:
     def say(self, text: str, *, dim: bool = False, error: bool = False) -> None:
         if not text:
             return
+        text = "\n".join(wrap_text(self.env.printable(text), self.env.width()))
         if self.env.color and (dim or error):
             code = "31" if error else "2"
             text = f"\x1b[{code}m{text}\x1b[0m"
@@ -116,19 +154,13 @@ class Repl:
     def _toolbar(self) -> FormattedText:
         """provider · model · tokens · cost: whole parts dropped, never digits cut, when narrow."""
         session = self.session
-        parts = [session.provider.name, session.model]
         summary = session.ledger.toolbar_text()
-        if summary:
-            parts.extend(summary.split(" · "))
+        extras = summary.split(" · ") if summary else []
         if not self.state.saving:
-            parts.append("not saving")
-        room = self.env.width() - 2
-        # Least useful first: the provider (the model names it), then tokens, then the model.
-        for drop in (0, 1, 0):
-            if len(" · ".join(parts)) <= room or len(parts) <= 1:
-                break
-            del parts[drop]
-        return FormattedText([("class:bottom-toolbar", " " + " · ".join(parts) + " ")])
+            extras.append("not saving")
+        fitted = fit_toolbar(session.provider.name, session.model, extras, self.env.width() - 2)
+        text = self.env.printable(" " + fitted + " ")
+        return FormattedText([("class:bottom-toolbar", text)])
 
     def _warm_up(self) -> None:
         if not self._warmed:
@@ -158,26 +190,60 @@ class Repl:
         )
 
     def run(self) -> int:
+        # Echo stays off between prompts too (prompt_toolkit draws what is typed itself):
+        # a Ctrl+C pressed after a reply, before the next prompt, would leave "^C" behind.
+        with quiet_typeahead(self.env):
+            return self._loop()
+
+    def _loop(self) -> int:
         prefill = ""
         while True:
+            self.prompt.app.erase_when_done = False
             try:
-                line = self.prompt.prompt(HTML("<b>› </b>"), default=prefill, pre_run=self._warm_up)
+                with sigint_ignored():  # until raw mode reads Ctrl+C as a key
+                    line = self.prompt.prompt(
+                        HTML(f"<b>{self.env.printable('›')} </b>"),
+                        default=prefill,
+                        pre_run=self._warm_up,
+                    )
             except KeyboardInterrupt:
                 prefill = ""
                 continue  # Ctrl+C at the prompt clears the line, never quits
             except EOFError:
                 return EXIT_OK
+            finally:
+                self._show_notes()
             prefill = ""
             if not line.strip():
                 continue
-            with quiet_typeahead(self.env):
-                reply = self._handle(line)
+            if _is_long(line):
+                self._show_summary(line)
+            reply: Reply | None = None
+            try:
+                # However many Ctrl+C arrive, one interrupts; the rest fall on the tidy-up.
+                with sigint_once():
+                    reply = self._handle(line)
+            except KeyboardInterrupt:
+                self.say("[interrupted]", dim=True)
             if reply is None:
                 continue
             if reply.exit:
                 return EXIT_OK
             if reply.prefill is not None:
                 prefill = reply.prefill
+
+    def _show_summary(self, line: str) -> None:
+        head, *rest = input_summary(line, self.env.width())
+        prompt = self.env.printable("›")
+        self.env.stdout.write(
+            f"\x1b[1m{prompt}\x1b[0m {head}\n" if self.env.color else f"{prompt} {head}\n"
+        )
+        self.say("\n".join("  " + part for part in rest), dim=True)
+
+    def _show_notes(self) -> None:
+        notes, self._notes[:] = list(self._notes), []
+        for note in notes:
+            self.say("warning: " + note, dim=True)
 
     def _handle(self, line: str) -> Reply | None:
         if commands.parse(line) is None:
@@ -204,13 +270,27 @@ class Repl:
         self.env.stdout.flush()
 
     def ask(self, question: str) -> None:
-        from llmchat.render import make_renderer, show_turn
-
         try:
-            turn = self.session.start_turn(question)
+            with sigint_deferred():  # the question is written to disk in there
+                turn = self.session.start_turn(question)
         except LLMChatError as err:
             self.say(err.one_line(), error=True)
             return
+        held: list[str] = []
+        self.state.hold.held = held
+        try:
+            self._show_turn(turn)
+        except KeyboardInterrupt:
+            turn.interrupt()  # stopped before the reply began: the question awaits /retry
+            self.say("[interrupted]", dim=True)
+        finally:
+            self.state.hold.held = None
+            for warning in held:
+                self.say("warning: " + warning, dim=True)
+
+    def _show_turn(self, turn: Turn) -> None:
+        from llmchat.render import make_renderer, show_turn
+
         for note in turn.notes:
             self.say(note, dim=True)
         renderer = make_renderer(
@@ -238,8 +318,9 @@ def run_repl(
     from llmchat.render.listings import last_exchange_text
     from llmchat.start import open_session
 
-    session, loaded = open_session(env, flags, start, warn=commands.warner(env))
-    state = ReplState(session=session, env=env, flags=flags, raw=raw, saving=start.save)
+    hold = WarningHold()
+    session, loaded = open_session(env, flags, start, warn=commands.warner(env, hold))
+    state = ReplState(session=session, env=env, flags=flags, raw=raw, saving=start.save, hold=hold)
     if banner is None:
         from llmchat.setup.firstrun import banner_for
 

@@ -88,8 +88,9 @@ class ChatStore:
             writer.append_message("system", system, provider=provider, model=model)
         return writer
 
-    def open_for_append(self, chat_id: str) -> ChatWriter:
-        """A writer that continues a saved chat (resume), its state read from the file."""
+    def open_for_append(self, chat_id: str, *, exclusive: bool = False) -> ChatWriter:
+        """A writer that continues a saved chat (resume), its state read from the file;
+        `exclusive` raises ChatBusyError if another writer holds it (see lock_exclusively)."""
         loaded = self.load(chat_id)
         try:
             fd = os.open(loaded.path, os.O_RDWR | os.O_APPEND | O_BINARY | O_CLOEXEC)
@@ -97,7 +98,7 @@ class ChatStore:
             raise ChatNotFoundError(f"chat {loaded.id} was deleted") from exc
         except OSError as exc:
             raise store_error("open", loaded.path, exc) from exc
-        return ChatWriter(
+        writer = ChatWriter(
             self,
             loaded.id,
             created=loaded.created.isoformat(),
@@ -107,6 +108,13 @@ class ChatStore:
             title=loaded.title,
             fd=fd,
         )
+        if exclusive:
+            try:
+                writer.lock_exclusively()
+            except StoreError:
+                writer.close()
+                raise
+        return writer
 
     def _scan(self) -> list[tuple[int, str, Path]]:
         """(mtime_ns, id, path) of every chat file, most recently written first."""
@@ -163,14 +171,17 @@ class ChatStore:
         chat_id = self.resolve(chat_id)
         return read_chat(self.chats_dir / f"{chat_id}{SUFFIX}")
 
-    def list_chats(self) -> list[ChatSummary]:
-        """Every readable chat, most recently written first."""
+    def list_chats(self, *, unanswered: bool = True) -> list[ChatSummary]:
+        """Every readable chat with a question in it, most recently written first;
+        `unanswered=False` leaves out those whose questions never got a reply."""
         out: list[ChatSummary] = []
         for _, _, path in self._scan():
             try:
-                out.append(read_chat(path).summary())
+                summary = read_chat(path).summary()
             except StoreError:
                 continue  # unreadable or vanished: `load` reports it if asked
+            if summary.turns and (unanswered or summary.answers):
+                out.append(summary)
         return out
 
     def search(self, text: str) -> list[tuple[ChatSummary, str]]:

@@ -37,6 +37,7 @@ class ChatRow:
     tokens: int
     cost: tuple[tuple[str, float], ...]
     estimated: bool
+    answers: int = 0  # 0: its questions never got a reply (hidden unless --all)
 
 
 @dataclass(frozen=True)
@@ -104,23 +105,31 @@ class ChatQueries:
         since: datetime | None = None,
         model: str | None = None,
         provider: str | None = None,
+        unanswered: bool = True,
     ) -> list[ChatRow]:
         """Chats newest (last written) first; n=None for all. Filters match exactly,
-        except that a model filter also matches a model name's end ('4o' finds 'gpt-4o')."""
-        where: list[str] = ["updated_ns >= ?"]
-        args: list[object] = [int(_ts(since, 0) * 1e9)]
-        if model:
-            where.append("(model = ? OR model LIKE ?)")
-            args += [model, f"%{_escape_like(model)}"]
-        if provider:
-            where.append("provider = ?")
-            args.append(provider)
-        sql = f"{_CHAT_COLUMNS} FROM chats WHERE {' AND '.join(where)} ORDER BY updated_ns DESC" + (
+        except that a model filter also matches a model name's end ('4o' finds 'gpt-4o').
+        `unanswered=False` leaves out chats whose questions never got a reply."""
+        where, args = _filters(since, model, provider)
+        if not unanswered:
+            where += " AND answers > 0"
+        sql = f"{_CHAT_COLUMNS} FROM chats WHERE {where} ORDER BY updated_ns DESC" + (
             " LIMIT ?" if n is not None else ""
         )
         params = (*args, n) if n is not None else tuple(args)
-        sql = sql.replace("LIKE ?", "LIKE ? ESCAPE '\\'")
         return self._run(lambda conn: [row for _, row in _rows(conn, sql, params)])
+
+    def count_unanswered(
+        self,
+        *,
+        since: datetime | None = None,
+        model: str | None = None,
+        provider: str | None = None,
+    ) -> int:
+        """How many chats (with these filters) never got a reply: the listing says so."""
+        where, args = _filters(since, model, provider)
+        sql = f"SELECT count(*) FROM chats WHERE {where} AND answers = 0"
+        return int(self._run(lambda conn: conn.execute(sql, tuple(args)).fetchone()[0]))
 
     def count(self) -> int:
         return int(self._run(lambda conn: conn.execute("SELECT count(*) FROM chats").fetchone()[0]))
@@ -293,13 +302,28 @@ def _best_per_chat(
     return picked
 
 
+def _filters(
+    since: datetime | None, model: str | None, provider: str | None
+) -> tuple[str, list[object]]:
+    """The WHERE clause of a listing (chats with at least one question) and its values."""
+    where: list[str] = ["turns > 0", "updated_ns >= ?"]
+    args: list[object] = [int(_ts(since, 0) * 1e9)]
+    if model:
+        where.append("(model = ? OR model LIKE ? ESCAPE '\\')")
+        args += [model, f"%{_escape_like(model)}"]
+    if provider:
+        where.append("provider = ?")
+        args.append(provider)
+    return " AND ".join(where), args
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 _CHAT_COLUMNS = (
     "SELECT n, id, coalesce(CASE WHEN title_set THEN title END, first_user, '(untitled)'),"
-    " created, updated_ns, provider, model, turns, tokens, estimated"
+    " created, updated_ns, provider, model, turns, tokens, estimated, answers"
 )
 
 
@@ -340,6 +364,7 @@ def _rows(
                 tokens=r[8],
                 cost=tuple(costs.get(int(r[0]), [])),
                 estimated=bool(r[9]),
+                answers=int(r[10]),
             ),
         )
         for r in rows

@@ -27,7 +27,7 @@ from llmchat.store.records import (
 
 # Bump when the tables or what goes into them change: an index of another version is
 # thrown away and rebuilt from the files (PRAGMA user_version holds it).
-INDEX_VERSION = 2
+INDEX_VERSION = 3  # 3: chats.answers (unanswered chats stay out of the listing)
 # A few bytes before the indexed end are kept, so a file rewritten behind our back (not
 # just appended to) is noticed and indexed afresh rather than half-stale.
 TAIL_BYTES = 32
@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS chats(
   provider TEXT,
   model TEXT,
   turns INTEGER NOT NULL DEFAULT 0,
+  answers INTEGER NOT NULL DEFAULT 0,
   tokens INTEGER NOT NULL DEFAULT 0,
   estimated INTEGER NOT NULL DEFAULT 0
 );
@@ -121,6 +122,7 @@ class ChatState:
     provider: str | None = None
     model: str | None = None
     turns: int = 0
+    answers: int = 0  # assistant messages: 0 is a chat whose questions never got a reply
     tokens: int = 0
     estimated: bool = False
 
@@ -239,6 +241,8 @@ class ChatFolder:
             state.turns += 1
             if state.first_user is None:
                 state.first_user = short_title(rec.content) or None
+        elif rec.role == "assistant":
+            state.answers += 1
         if rec.usage is None and rec.cost is None:
             return
         estimated = bool(rec.usage and rec.usage.estimated)
@@ -263,7 +267,7 @@ def load_state(conn: sqlite3.Connection, chat_id: str) -> tuple[ChatState, int, 
     """A chat's stored state, its indexed byte count, the tail bytes before it, its mtime."""
     row = conn.execute(
         "SELECT n, created, title, title_set, first_user, provider, model, turns, tokens,"
-        " estimated, indexed, tail, updated_ns FROM chats WHERE id = ?",
+        " estimated, indexed, tail, updated_ns, answers FROM chats WHERE id = ?",
         (chat_id,),
     ).fetchone()
     if row is None:
@@ -279,6 +283,7 @@ def load_state(conn: sqlite3.Connection, chat_id: str) -> tuple[ChatState, int, 
         turns=row[7],
         tokens=row[8],
         estimated=bool(row[9]),
+        answers=int(row[13]),
     )
     return state, int(row[10]), bytes(row[11]), int(row[12])
 
@@ -311,11 +316,12 @@ def save_state(
         state.turns,
         state.tokens,
         int(state.estimated),
+        state.answers,
     )
     conn.execute(
         "UPDATE chats SET created=?, updated_ns=?, size=?, indexed=?, tail=?, title=?,"
-        " title_set=?, first_user=?, provider=?, model=?, turns=?, tokens=?, estimated=?"
-        " WHERE n = ?",
+        " title_set=?, first_user=?, provider=?, model=?, turns=?, tokens=?, estimated=?,"
+        " answers=? WHERE n = ?",
         (*values, state.n),
     )
 

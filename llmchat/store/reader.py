@@ -45,6 +45,7 @@ class ChatSummary:
     tokens: int
     cost: dict[str, float]
     path: Path
+    answers: int = 0  # 0: the chat's questions never got a reply (a crash, a failure)
 
 
 @dataclass
@@ -158,6 +159,7 @@ class LoadedChat:
             tokens=tokens,
             cost=cost,
             path=self.path,
+            answers=sum(1 for r in self._messages() if r.role == "assistant"),
         )
 
     def _messages(self) -> Iterator[MessageRecord]:

@@ -28,10 +28,11 @@ Warn = Callable[[str], None]
 class StoreRecorder:
     """Writes each message of a session to its chat file as it happens.
 
-    A new chat's first question is held back until its answer arrives, so a request
-    that fails leaves no empty chat behind; after that, questions are written as they
-    are sent. `enabled` is the user's /save switch: while it is off nothing is written,
-    and nothing is written later on its behalf.
+    A question is on disk (synced) before its request leaves, so nothing typed is lost
+    to a crash; a request that fails is followed by an undo record, and a chat whose
+    only question never got an answer stays out of the default listing. `enabled` is
+    the user's /save switch: while it is off nothing is written, and nothing is written
+    later on its behalf.
     """
 
     def __init__(
@@ -48,7 +49,6 @@ class StoreRecorder:
         self._warn = warn
         self._system = system
         self.index = index
-        self._pending_user: str | None = None
         self.enabled = True
         self.broken = False
 
@@ -86,18 +86,10 @@ class StoreRecorder:
         )
 
     def record_user(self, session: ChatSession, text: str) -> None:
-        if not self.enabled or self.broken:
-            return
-        if not self.writer.on_disk:
-            self._pending_user = text
-            return
         self._guard(lambda: self._write_user(session, text))
 
     def record_reply(self, session: ChatSession, exchange: Exchange, record: TurnRecord) -> None:
         def write() -> None:
-            if self._pending_user is not None:
-                self._write_user(session, self._pending_user)
-                self._pending_user = None
             self.writer.append_message(
                 "assistant",
                 exchange.assistant,
@@ -119,9 +111,6 @@ class StoreRecorder:
         the one picked (saved again without them: it was paid for once)."""
 
         def write() -> None:
-            if self._pending_user is not None:
-                self._write_user(session, self._pending_user)
-                self._pending_user = None
             self.writer.append_message(
                 "assistant",
                 exchange.assistant,
@@ -138,9 +127,6 @@ class StoreRecorder:
         self._guard(write)
 
     def record_failure(self, session: ChatSession) -> None:
-        if self._pending_user is not None:
-            self._pending_user = None  # never written: nothing to take back
-            return
         self._guard(self.writer.mark_undo)
 
     def record_clear(self, session: ChatSession) -> None:
@@ -153,6 +139,7 @@ class StoreRecorder:
         self._guard(lambda: self.writer.set_title(title))
 
     def close(self) -> None:
+        self.broken = True  # nothing more to write here, and no warning about it
         self.writer.close()
         if self.index is not None:
             self.index.close()

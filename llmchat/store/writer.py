@@ -9,6 +9,7 @@ Must stay cheap to import (no `openai`, no `rich`) and must never write a key.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -21,6 +22,8 @@ from typing import TYPE_CHECKING
 
 from llmchat.errors import redact
 from llmchat.events import Cost, Usage
+from llmchat.interrupts import sigint_deferred
+from llmchat.store.lock import lock_for_writing
 from llmchat.store.reader import (
     SUFFIX,
 )
@@ -141,6 +144,11 @@ class ChatWriter:
         self._fd = fd
         self._pending: list[Record] = []
         self._closed = False
+        self._exclusive = False  # asked to be the chat's only writer
+        self._locked_for_session = False  # ... and holding the lock (see store/lock.py)
+        self._inode: int | None = None
+        if fd is not None:
+            self._inode = os.fstat(fd).st_ino
 
     @property
     def path(self) -> Path:
@@ -187,6 +195,21 @@ class ChatWriter:
             return
         self._write(record)
 
+    def seed(self, history: list[MessageRecord]) -> None:
+        """Messages a new chat starts with (a branch of another chat): written with the
+        first message of its own, so a branch nobody writes in leaves no file."""
+        if self._fd is not None:
+            raise ValueError("only a chat not yet on disk can be seeded")
+        self._pending.extend(history)
+
+    def lock_exclusively(self) -> None:
+        """Be this chat's only writer until closed, or raise ChatBusyError at once.
+
+        A chat not yet on disk is locked as its file is created (nobody can hold it)."""
+        self._exclusive = True
+        if self._fd is not None and not self._locked_for_session:
+            self._locked_for_session = lock_for_writing(self._fd, self.id)
+
     def set_title(self, title: str | None) -> None:
         """An explicit title; None or blank goes back to the first question."""
         title = " ".join(title.split()) if title else None
@@ -228,7 +251,7 @@ class ChatWriter:
     def close(self) -> None:
         self._closed = True
         if self._fd is not None:
-            os.close(self._fd)
+            os.close(self._fd)  # lets go of the lock too
             self._fd = None
 
     def __enter__(self) -> ChatWriter:
@@ -282,6 +305,9 @@ class ChatWriter:
         if hasattr(os, "fchmod"):
             os.fchmod(fd, FILE_MODE)  # the umask could only have removed bits; be exact
         self._fd = fd
+        self._inode = os.fstat(fd).st_ino
+        if self._exclusive:  # nobody else knows the id yet: this cannot be refused
+            self._locked_for_session = lock_for_writing(fd, self.id)
         self._pending.insert(0, self._first_meta())
         if self._store.durable:
             _sync_dir(chats_dir)
@@ -290,14 +316,18 @@ class ChatWriter:
         assert self._fd is not None
         fd = self._fd
         try:
-            with _locked(fd):
-                size = os.fstat(fd).st_size
-                # A crash may have cut the last line short; start ours on a fresh line.
-                if size and _last_byte(fd, size) != b"\n":
-                    payload = b"\n" + payload
-                _write_all(fd, payload)
-            if self._store.durable:
-                _sync(fd)
+            # Ctrl+C waits until the record is whole and synced: a torn line is a lost one.
+            with sigint_deferred():
+                with contextlib.nullcontext() if self._locked_for_session else _locked(fd):
+                    size = os.fstat(fd).st_size
+                    # A crash may have cut the last line short; start ours on a fresh line.
+                    if size and _last_byte(fd, size) != b"\n":
+                        payload = b"\n" + payload
+                    _write_all(fd, payload)
+                if self._store.durable:
+                    _sync(fd)
+            if os.stat(self.path).st_ino != self._inode:
+                raise FileNotFoundError(2, "the file was deleted or replaced")
         except OSError as exc:
             raise store_error("save chat to", self.path, exc) from exc
 

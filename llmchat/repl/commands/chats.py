@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from llmchat.config import CliFlags
-from llmchat.errors import UsageError
+from llmchat.errors import LLMChatError, UsageError
 from llmchat.repl.commands.registry import ReplState, Reply, command, toggle, warner
 
 if TYPE_CHECKING:
@@ -23,9 +24,16 @@ def _recorder(state: ReplState) -> StoreRecorder | None:
 
 def _switch_chat(state: ReplState, start: StartOptions, flags: CliFlags) -> None:
     from llmchat.start import open_session
+    from llmchat.store import store_for
 
-    session, _ = open_session(state.env, flags, start, warn=warner(state.env))
     old = _recorder(state)
+    if old is not None and start.resume is not None:
+        # /load of the chat already open: let go of it first, or its lock refuses us.
+        with contextlib.suppress(LLMChatError):
+            if store_for(state.env).resolve(start.resume) == old.chat_id:
+                old.close()
+                old = None
+    session, _ = open_session(state.env, flags, start, warn=warner(state.env, state.hold))
     if old is not None:
         old.close()
     state.session = session
@@ -45,7 +53,7 @@ def chats(state: ReplState, arg: str) -> Reply:
                 return Reply(f"no saved chat mentions {arg!r}")
             note = f"\n({queries.note})" if queries.note else ""
             return Reply(hit_lines(hits, state.env.color) + note)
-        rows = queries.latest(20)
+        rows = queries.latest(20, unanswered=False)
     finally:
         queries.index.close()
     if not rows:
@@ -119,6 +127,6 @@ def save(state: ReplState, arg: str) -> Reply:
         recorder.enabled = True
         return Reply(f"saving again from here on (chat {recorder.chat_id})")
     writer = store_for(state.env).new_chat(session.provider.name, session.model, session.params)
-    session.recorder = StoreRecorder(writer, warn=warner(state.env))
+    session.recorder = StoreRecorder(writer, warn=warner(state.env, state.hold))
     earlier = " (earlier turns are not saved)" if session.conversation.exchanges else ""
     return Reply(f"saving this chat from here on{earlier}")

@@ -19,6 +19,14 @@ from llmchat.errors import LLMChatError, UsageError
 
 
 @dataclass
+class WarningHold:
+    """While a reply is on screen, warnings wait in `held` (a line printed under a live
+    redraw would garble it); the REPL prints them after the reply, each on its own line."""
+
+    held: list[str] | None = None
+
+
+@dataclass
 class ReplState:
     """What commands may change besides the session: display toggles and saving.
 
@@ -30,6 +38,7 @@ class ReplState:
     flags: CliFlags = field(default_factory=CliFlags)
     raw: bool = False
     saving: bool = True
+    hold: WarningHold = field(default_factory=WarningHold)
 
 
 @dataclass(frozen=True)
@@ -159,11 +168,20 @@ def toggle(arg: str, current: bool) -> bool:
     raise UsageError(f"expected on or off, not {arg!r}")
 
 
-def warner(env: Environment) -> Callable[[str], None]:
-    """Where the store reports trouble later on (a full disk): straight to stderr."""
+def warner(env: Environment, hold: WarningHold | None = None) -> Callable[[str], None]:
+    """Where the store reports trouble later on (a full disk): stderr, or `hold` while
+    a reply is on screen."""
 
     def warn(text: str) -> None:
-        env.stderr.write(f"llmchat: {text}\n")
+        if hold is not None and hold.held is not None:
+            hold.held.append(text)
+            return
+        from llmchat.render.wrapping import wrap_text
+
+        line = f"llmchat: {text}"
+        if env.stderr_isatty:
+            line = "\n".join(wrap_text(line, env.width()))
+        env.stderr.write(line + "\n")
         env.stderr.flush()
 
     return warn

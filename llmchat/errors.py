@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 EXIT_OK = 0
 EXIT_API = 1
@@ -16,16 +15,20 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-@dataclass
 class ErrorDisplay:
     """How the launcher shows an LLMChatError: one line, or (`--debug`) its traceback.
 
     Mutable on purpose: the launcher makes one before the command line is parsed, and
     Click turns `tracebacks` on when it parses the `--debug` option. Click, not a scan
     of argv, so `-s --debug` (a system prompt) and `-- --debug` (a question) stay text.
+    A plain class, not a dataclass: `dataclasses` (and the `inspect` it loads) would be
+    16 more modules on the `--version` path.
     """
 
-    tracebacks: bool = False
+    __slots__ = ("tracebacks",)
+
+    def __init__(self) -> None:
+        self.tracebacks = False
 
 
 class LLMChatError(Exception):

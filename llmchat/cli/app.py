@@ -323,6 +323,7 @@ def chats_list(
         typer.Option(
             "--all",
             "-a",
+            metavar="",
             help="Every saved chat, with those whose questions never got a reply"
             " (otherwise left out).",
         ),

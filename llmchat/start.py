@@ -15,6 +15,7 @@ from llmchat.config import PARAM_NAMES, CliFlags
 from llmchat.environment import Environment
 from llmchat.errors import ConfigError
 from llmchat.store import StoreRecorder, store_for
+from llmchat.wire.quirks import ServerQuirks
 
 if TYPE_CHECKING:
     from llmchat.config import Settings
@@ -80,7 +81,7 @@ def open_session(
                 "; "
             )
         raise
-    session = ChatSession(settings)
+    session = ChatSession(settings, quirks=ServerQuirks.in_data_dir(env.data_dir))
     if loaded is not None:
         for question, answer in loaded.exchanges():
             if answer is None:

@@ -24,6 +24,7 @@ from llmchat.setup.embedded import LOCAL_PROVIDER, EmbeddedClient
 if TYPE_CHECKING:
     from llmchat.engine.pricing import TurnRecord, UsageLedger
     from llmchat.wire.client import ChatClient
+    from llmchat.wire.quirks import ServerQuirks
 
 
 class Recorder(Protocol):
@@ -183,7 +184,13 @@ class Turn:
 class ChatSession:
     """Provider, model, parameters and conversation of one chat."""
 
-    def __init__(self, settings: Settings, recorder: Recorder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        recorder: Recorder | None = None,
+        quirks: ServerQuirks | None = None,
+    ) -> None:
+        """`quirks`: what servers refused in earlier runs (None: this run learns alone)."""
         from llmchat.engine.pricing import UsageLedger
 
         self.settings = settings
@@ -197,6 +204,7 @@ class ChatSession:
         self.ledger: UsageLedger = UsageLedger()
         self.recorder = recorder
         self.last_failed_question: str | None = None
+        self.quirks = quirks
         self._clients: dict[tuple[str, str], ChatClient | EmbeddedClient] = {}
         self._server_models: dict[tuple[str, str], list[str] | None] = {}
 
@@ -226,7 +234,9 @@ class ChatSession:
         cache_key = (provider.name, provider.base_url)
         client = self._clients.get(cache_key)
         if client is None:
-            client = ChatClient(provider, key, self.settings.timeouts, self.registry.vars)
+            client = ChatClient(
+                provider, key, self.settings.timeouts, self.registry.vars, quirks=self.quirks
+            )
             self._clients[cache_key] = client
         return client
 

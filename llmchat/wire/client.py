@@ -33,6 +33,7 @@ from llmchat.errors import (
 )
 from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, Usage
 from llmchat.providers.presets import Provider
+from llmchat.wire.quirks import STREAM_OPTIONS, ServerQuirks
 from llmchat.wire.sse import (
     ChatStreamReader,
     StreamSource,
@@ -83,10 +84,13 @@ class ChatClient:
         api_key: str | None,
         timeouts: Timeouts,
         vars: Mapping[str, str] | None = None,
+        quirks: ServerQuirks | None = None,
     ) -> None:
         self.provider = provider
         self._key = api_key
-        self._stream_options_ok = True
+        # What this server refused in earlier runs (wire/quirks.py): not asked again.
+        self._quirks = quirks or ServerQuirks(None)
+        self._stream_options_ok = self._quirks.get(provider.base_url, STREAM_OPTIONS) is not False
         vars = vars or {}
         official = provider.is_openai and urlparse(provider.base_url).hostname == "api.openai.com"
         headers: dict[str, Any] = {}
@@ -194,13 +198,15 @@ class ChatClient:
                 return self._create(raw, **kwargs, stream_options={"include_usage": True})
             except openai.BadRequestError:
                 # Some servers refuse stream_options; ask once more without it and
-                # remember, so the rest of the run doesn't pay for a second request.
+                # remember, so neither this run nor later ones pay for a second request.
                 self._stream_options_ok = False
                 try:
-                    return self._create(raw, **kwargs)
+                    stream = self._create(raw, **kwargs)
                 except openai.BadRequestError:
                     self._stream_options_ok = True  # the 400 was about something else
                     raise
+                self._quirks.remember(self.provider.base_url, STREAM_OPTIONS, False)
+                return stream
         return self._create(raw, **kwargs)
 
     def _complete(self, request: ChatRequest) -> Iterator[ChatEvent]:

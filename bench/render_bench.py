@@ -176,14 +176,15 @@ def child(mode: str, doc_path: str, result_path: str) -> None:
     env = Environment.from_process()
     result: dict[str, Any] = {"tokens": len(tokens), "import_s": import_s}
     cpu, wall = _cpu(), time.perf_counter()
-    if mode in ("live", "plain", "paced"):
+    rate = 1000.0 if mode == "paced" else float(mode[6:]) if mode.startswith("paced-") else 0.0
+    if mode in ("live", "plain") or rate:
         renderer = make_renderer(env)
         renderer.start()
         began = time.monotonic()
         behind = 0.0
         for index, token in enumerate(tokens):
-            if mode == "paced":
-                due = began + index / 1000
+            if rate:
+                due = began + index / rate
                 now = time.monotonic()
                 if now < due:
                     time.sleep(due - now)
@@ -194,6 +195,8 @@ def child(mode: str, doc_path: str, result_path: str) -> None:
         renderer.finish(TurnStats(usage=Usage(completion_tokens=len(tokens))))
         result["finish_s"] = time.monotonic() - last
         result["behind_s"] = behind
+        screen = getattr(renderer, "_screen", None)
+        result["screen_bytes"] = getattr(screen, "bytes_written", None)
     elif mode in ("once-rich", "once-ours"):
         from rich.console import Console
         from rich.markdown import Markdown
@@ -334,10 +337,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--child", nargs=3, metavar=("MODE", "DOC", "RESULT"), help=argparse.SUPPRESS
     )
+    parser.add_argument(
+        "--paced",
+        default="",
+        help="RATES[:TOKENS]: only the paced cases (issue 16), e.g. 20,100,1000:2000",
+    )
+    parser.add_argument(
+        "--sustained", type=int, default=0, help="with --paced: 2,000 tok/s for this many s"
+    )
     args = parser.parse_args(argv)
     if args.child:
         child(*args.child)
         return 0
+    if args.paced:
+        return paced_main(args.paced, args.sustained, args.runs)
 
     sizes = [int(s) for s in args.sizes.split(",")]
     naive_sizes = [int(s) for s in args.naive.split(",") if s]
@@ -449,6 +462,61 @@ def report(
         f"`finish` took {figures['finish_s'] * 1000:.0f} ms after the last token, and "
         f"rendering used {figures['cpu_s'] / figures['wall_s'] * 100:.0f}% of one core."
     )
+
+
+def paced_main(spec: str, sustained: int, runs: int) -> int:
+    """Issue 16's paced cases: a reply fed at real models' paces into the pty."""
+    rates_text, _, size_text = spec.partition(":")
+    size = int(size_text or 2000)
+    rates = [int(r) for r in rates_text.split(",") if r]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        env = sandbox_env(root)
+        doc = root / "reply.md"
+        doc.write_text(make_reply(size), encoding="utf-8")
+        long_doc = root / "long.md"
+        if sustained:
+            long_doc.write_text(make_reply(2000 * sustained), encoding="utf-8")
+        run_child("live", doc, tty=True, env=env)  # untimed: .pyc files, lexer imports
+        rows: dict[str, list[dict[str, Any]]] = {}
+        for _ in range(runs):
+            for mode in ("once-rich", "once-ours", *(f"paced-{r}" for r in rates)):
+                rows.setdefault(mode, []).append(run_child(mode, doc, tty=True, env=env))
+                print(f"  {mode}: {rows[mode][-1]}", file=sys.stderr)
+        if sustained:
+            rows["sustained"] = [run_child("paced-2000", long_doc, tty=True, env=env)]
+            print(f"  sustained: {rows['sustained'][-1]}", file=sys.stderr)
+    once_rich = _median(rows["once-rich"], "cpu_s")
+    once_bytes = _median(rows["once-ours"], "bytes")
+    rich_bytes = _median(rows["once-rich"], "bytes")
+    print(
+        f"`python bench/render_bench.py --paced {spec} --runs {runs}`: {size:,}-token reply, "
+        f"pty {ROWS}x{COLUMNS}, medians of {runs}. One rich render: {once_rich:.3f} s CPU, "
+        f"{rich_bytes / 1e3:.1f} kB; ours once: {once_bytes / 1e3:.1f} kB.\n"
+    )
+    print(
+        "| tok/s | CPU s | × rich once | bytes to the pty | × ours once | × rich once "
+        "| feed behind, max ms | finish ms |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for rate in rates:
+        got = rows[f"paced-{rate}"]
+        cpu, written = _median(got, "cpu_s"), _median(got, "bytes")
+        print(
+            f"| {rate:,} | {cpu:.2f} | {cpu / once_rich:.1f} | {written / 1e3:.1f} kB "
+            f"| {written / once_bytes:.2f} | {written / rich_bytes:.2f} "
+            f"| {_median(got, 'behind_s') * 1000:.0f} | {_median(got, 'finish_s') * 1000:.0f} |"
+        )
+    if sustained:
+        got = rows["sustained"][0]
+        print(
+            f"\nSustained 2,000 tok/s, {got['tokens']:,} tokens ({got['wall_s']:.0f} s): "
+            f"CPU {got['cpu_s']:.1f} s = {got['cpu_s'] / got['wall_s'] * 100:.0f}% of one core; "
+            f"feed at most {got['behind_s'] * 1000:.0f} ms behind schedule, `finish` "
+            f"{got['finish_s'] * 1000:.0f} ms; {got['bytes'] / 1e6:.1f} MB to the pty; "
+            f"peak RSS {got['rss_kib'] / 1024:.0f} MiB."
+        )
+    return 0
 
 
 def _version(name: str) -> str:

@@ -58,6 +58,7 @@ class Cost:
 
     amount: float
     currency: str
+    free_local: bool = False  # a local server: shown as "free (local)", summed as nothing
 
 
 @dataclass(frozen=True)

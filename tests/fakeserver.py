@@ -311,6 +311,10 @@ class _Handler(BaseHTTPRequestHandler):
         if fake.reject_stream_options and "stream_options" in body:
             self._error(400, "stream_options is not supported", {}, param="stream_options")
             return
+        refusal = fake.dialect.check(body) if fake.dialect is not None else None
+        if refusal is not None:
+            self._error(refusal.status, refusal.message, {})
+            return
         if fake.require_key is not None and rec.api_key != fake.require_key:
             # Echo the whole key like some providers do, so redaction is really tested.
             self._error(401, f"Incorrect API key provided: {rec.api_key or ''}.", {})
@@ -586,7 +590,7 @@ class FakeOpenAI:
 
     Use as `with FakeOpenAI() as srv:` or `srv.start()` / `srv.stop()`. Attributes a
     test may set at any time: `models`, `models_status`, `reject_stream_options`,
-    `require_key`, `default_reply`, `on_chat`.
+    `require_key`, `default_reply`, `on_chat`, `dialect`.
     """
 
     def __init__(self, port: int = 0, default_reply: Reply | None = None) -> None:
@@ -613,6 +617,8 @@ class FakeOpenAI:
         #: look at the client's state at that moment (what it has saved, say). Runs in
         #: the handler thread; should record what it sees rather than raise.
         self.on_chat: Callable[[RecordedRequest], None] | None = None
+        #: A provider's rules (tests/fakedialects.py): requests it refuses get its error.
+        self.dialect: Any = None
 
     # -- lifecycle --------------------------------------------------------------------
 

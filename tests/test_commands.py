@@ -164,14 +164,20 @@ def test_model_served_only_by_another_keyed_provider_switches_provider(
 ) -> None:
     assert state.session.provider.name == "openai"
     reply = dispatch(state, "/model deepseek-reasoner")
-    assert (state.session.provider.name, state.session.model) == ("deepseek", "deepseek-reasoner")
+    # The retired name moves to DeepSeek and is renamed there, with thinking on.
+    assert (state.session.provider.name, state.session.model) == ("deepseek", "deepseek-v4-flash")
+    assert state.session.thinking == "on"
     assert "DeepSeek" in reply.text
+    assert "deepseek-reasoner is now deepseek-v4-flash with thinking" in reply.text
+    # Said once: asking again does not repeat it.
+    assert "is now" not in dispatch(state, "/model deepseek-reasoner").text
     assert state.session.registry.require_key(state.session.provider) == DEEPSEEK_KEY
 
 
 def test_model_with_provider_prefix(state: ReplState) -> None:
     dispatch(state, "/model deepseek/deepseek-chat")
-    assert (state.session.provider.name, state.session.model) == ("deepseek", "deepseek-chat")
+    assert (state.session.provider.name, state.session.model) == ("deepseek", "deepseek-v4-flash")
+    assert state.session.thinking == "off"
     dispatch(state, "/model openai/gpt-4.1")
     assert (state.session.provider.name, state.session.model) == ("openai", "gpt-4.1")
 
@@ -194,7 +200,7 @@ def test_model_alone_lists_models_marking_the_current(state: ReplState) -> None:
 
 def test_provider_switch_to_its_default_model(state: ReplState) -> None:
     dispatch(state, "/provider deepseek")
-    assert (state.session.provider.name, state.session.model) == ("deepseek", "deepseek-chat")
+    assert (state.session.provider.name, state.session.model) == ("deepseek", "deepseek-v4-flash")
     assert "deepseek" in dispatch(state, "/provider").text
 
 
@@ -320,7 +326,8 @@ def test_usage_with_no_turns_yet(state: ReplState) -> None:
 def test_completions(state: ReplState) -> None:
     models = completions_for(state.session, "model")
     assert "gpt-4o" in models
-    assert "deepseek/deepseek-reasoner" in models
+    assert "deepseek/deepseek-v4-flash" in models
+    assert "deepseek/deepseek-reasoner" in models  # old names are still offered
     assert not any(m.startswith("qwen/") for m in models)  # no DASHSCOPE key
     assert "deepseek" in completions_for(state.session, "provider")
     assert completions_for(state.session, "set") == list(PARAM_NAMES)

@@ -86,10 +86,13 @@ def test_preset_endpoints_and_models() -> None:
         return p
 
     assert get("openai").base_url == "https://api.openai.com/v1"
-    assert set(get("deepseek").model_names()) >= {"deepseek-chat", "deepseek-reasoner"}
+    assert set(get("deepseek").model_names()) >= {"deepseek-v4-flash", "deepseek-v4-pro"}
+    assert get("deepseek").default_model == "deepseek-v4-flash"
     assert "dashscope" in get("qwen").base_url and "compatible-mode" in get("qwen").base_url
-    assert set(get("qwen").model_names()) >= {"qwen-turbo", "qwen-plus", "qwen-max"}
-    assert set(get("zhipu").model_names()) >= {"glm-4-plus", "glm-4-flash"}
+    assert set(get("qwen").model_names()) >= {"qwen-turbo", "qwen-plus"}
+    assert set(get("zhipu").model_names()) >= {"glm-5.1", "glm-4.7"}
+    assert get("moonshot").key_env == "MOONSHOT_API_KEY"
+    assert get("openrouter").key_env == "OPENROUTER_API_KEY"
     assert get("ollama").base_url == "http://localhost:11434/v1"
     for p in PRESETS:
         assert p.base_url.startswith(("https://", "http://localhost")), p.name
@@ -104,13 +107,16 @@ def test_every_preset_default_model_is_one_it_lists() -> None:
             assert p.local, p.name  # only a local server may leave the model to the user
 
 
-def test_every_preset_model_has_a_context_window_and_prices_have_a_currency() -> None:
+def test_every_catalog_model_says_where_it_came_from_and_prices_have_a_currency() -> None:
     for p in PRESETS:
+        assert p.source.startswith("https://"), p.name
         for m in p.models:
-            if (p.name, m.name) == ("llamacpp", "default"):
-                # A placeholder: llama.cpp's window is whatever `-c` the server started with.
+            if p.local:
+                assert m.price is not None and m.price.free_local, (p.name, m.name)
                 continue
-            assert isinstance(m.context, int) and m.context > 0, (p.name, m.name)
+            # An unconfirmed window is None ("unknown"), never a guess.
+            assert m.context is None or m.context > 0, (p.name, m.name)
+            assert m.checked and m.source.startswith("https://"), (p.name, m.name)
             if m.price is not None:
                 assert m.price.currency in ("USD", "CNY"), (p.name, m.name)
                 assert m.price.input >= 0 and m.price.output >= 0
@@ -183,7 +189,11 @@ def test_the_tutorial_dotenv_works_with_nothing_else(tmp_path: Path) -> None:
     s = resolve(merge_env({}, load_dotenv_vars(tmp_path)))
     assert s.provider.name == "openai"
     assert s.provider.base_url == "https://api.deepseek.com/v1"
-    assert s.model == "deepseek-chat"
+    # deepseek-chat was retired; on DeepSeek's own host it is V4 Flash without thinking.
+    assert (s.model, s.thinking) == ("deepseek-v4-flash", "off")
+    assert s.alias is not None and s.alias.says() == (
+        "deepseek-chat is now deepseek-v4-flash without thinking"
+    )
     assert s.registry.key_for(s.provider) == OPENAI_KEY
     assert not s.switched_provider
 
@@ -221,7 +231,7 @@ def test_provider_precedence_flag_env_config_first_keyed() -> None:
 def test_default_provider_is_the_first_preset_whose_key_is_set() -> None:
     s = resolve({"ZHIPUAI_API_KEY": "zhipu.key-1234567", "HF_TOKEN": "hf_abcdefgh12345"})
     assert s.provider.name == "zhipu"
-    assert s.model == "glm-4-flash"
+    assert s.model == "glm-5.1"
     assert resolve({"HF_TOKEN": "hf_abcdefgh12345"}).provider.name == "huggingface"
 
 
@@ -324,7 +334,7 @@ def test_every_preset_base_url_is_overridden_in_config(name: str) -> None:
 def test_base_url_override_leaves_other_providers_alone() -> None:
     registry = build_registry({"OPENAI_BASE_URL": "http://127.0.0.1:9999/v1"}, FileConfig())
     deepseek = registry.get("deepseek")
-    assert deepseek.base_url == "https://api.deepseek.com/v1"
+    assert deepseek.base_url == "https://api.deepseek.com"
 
 
 def test_base_url_flag_beats_everything() -> None:
@@ -516,11 +526,11 @@ def test_custom_provider_without_base_url_is_a_config_error(tmp_path: Path) -> N
 
 def test_config_can_restrict_a_presets_model_list_keeping_known_windows() -> None:
     config = parse_file_config(
-        {"providers": {"deepseek": {"models": ["deepseek-reasoner", "deepseek-v9"]}}}
+        {"providers": {"deepseek": {"models": ["deepseek-v4-pro", "deepseek-v9"]}}}
     )
     deepseek = build_registry({}, config).get("deepseek")
-    assert deepseek.model_names() == ["deepseek-reasoner", "deepseek-v9"]
-    assert deepseek.model_info("deepseek-reasoner").context == 128_000  # type: ignore[union-attr]
+    assert deepseek.model_names() == ["deepseek-v4-pro", "deepseek-v9"]
+    assert deepseek.model_info("deepseek-v4-pro").context == 1_000_000  # type: ignore[union-attr]
     assert deepseek.model_info("deepseek-v9").context is None  # type: ignore[union-attr]
 
 
@@ -536,8 +546,8 @@ def test_a_preset_table_is_matched_whatever_its_case() -> None:
 
 def test_provider_slash_model_picks_both() -> None:
     env = {"OPENAI_API_KEY": OPENAI_KEY, "DEEPSEEK_API_KEY": DEEPSEEK_KEY}
-    s = resolve(env, CliFlags(model="deepseek/deepseek-reasoner"))
-    assert (s.provider.name, s.model) == ("deepseek", "deepseek-reasoner")
+    s = resolve(env, CliFlags(model="deepseek/deepseek-v4-pro"))
+    assert (s.provider.name, s.model) == ("deepseek", "deepseek-v4-pro")
     s = resolve(env, CliFlags(model="ollama/qwen2.5:14b"))
     assert (s.provider.name, s.model) == ("ollama", "qwen2.5:14b")
 
@@ -559,7 +569,8 @@ def test_slashes_in_model_names_are_not_mistaken_for_providers() -> None:
 def test_a_bare_model_another_keyed_provider_serves_moves_there() -> None:
     env = {"OPENAI_API_KEY": OPENAI_KEY, "DEEPSEEK_API_KEY": DEEPSEEK_KEY}
     s = resolve(env, CliFlags(model="deepseek-reasoner"))
-    assert (s.provider.name, s.model) == ("deepseek", "deepseek-reasoner")
+    # The old name moves to DeepSeek too, and is renamed there.
+    assert (s.provider.name, s.model, s.thinking) == ("deepseek", "deepseek-v4-flash", "on")
     assert s.switched_provider
     assert s.registry.require_key(s.provider) == DEEPSEEK_KEY
     # The same through the environment (MODEL_NAME / LLMCHAT_MODEL).
@@ -675,7 +686,7 @@ def test_registry_get_is_case_insensitive_and_lists_models() -> None:
     registry = build_registry({}, FileConfig())
     assert registry.get(" DeepSeek ").name == "deepseek"
     models = registry.all_models()
-    assert "deepseek-reasoner" in models and "gpt-4o" in models
+    assert "deepseek-v4-flash" in models and "gpt-4o" in models
     assert len(models) == len(set(models))
 
 

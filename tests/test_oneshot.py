@@ -135,7 +135,10 @@ def test_model_of_another_provider_moves_there_with_its_own_key(
     assert result.returncode == 0, result.stderr
     assert fake_server.chat_requests() == []
     sent = second_server.last
-    assert sent.model == "deepseek-reasoner"
+    # Retired name: renamed on DeepSeek's preset (even at a test URL), thinking on.
+    assert sent.model == "deepseek-v4-flash"
+    assert sent.body["thinking"] == {"type": "enabled"}
+    assert "deepseek-reasoner is now deepseek-v4-flash with thinking" in result.stderr
     assert sent.headers["authorization"] == f"Bearer {TEST_KEY_2}"
     assert TEST_KEY not in str(sent.headers)
 
@@ -150,7 +153,8 @@ def test_provider_slash_model_syntax(
     }
     result = run_llmchat("-m", "deepseek/deepseek-chat", "hi", env=env)
     assert result.returncode == 0, result.stderr
-    assert second_server.last.model == "deepseek-chat"
+    assert second_server.last.model == "deepseek-v4-flash"
+    assert second_server.last.body["thinking"] == {"type": "disabled"}
 
 
 def test_openai_org_headers_never_reach_other_providers(
@@ -372,7 +376,13 @@ def test_models_from_the_server_and_fallback(
 
     result = run_llmchat("models", "-p", "deepseek", "--offline", env={"OPENAI_API_KEY": TEST_KEY})
     assert result.returncode == 0, result.stderr
-    assert "deepseek-reasoner" in result.stdout
+    # The catalog: window, price as billed, the day it was checked, and where.
+    line = next(x for x in result.stdout.splitlines() if "deepseek-v4-flash" in x)
+    assert line.startswith("*") and "1M" in line and "$0.30" in line and "2026-11-29" in line
+    assert "source: https://api-docs.deepseek.com/quick_start/pricing" in result.stdout
+    assert "deepseek-reasoner is now deepseek-v4-flash with thinking" in result.stdout
+    result = run_llmchat("models", "-p", "ollama", "--offline", env={"OPENAI_API_KEY": TEST_KEY})
+    assert "free (local)" in result.stdout
 
 
 def test_help_shows_no_key(run_llmchat: RunLLMChat) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -13,11 +14,14 @@ from llmchat.engine.pricing import (
     format_cost_text,
     format_money,
     parse_usage,
+    price_age,
     price_for,
 )
 from llmchat.events import Cost, Usage
 from llmchat.providers.presets import Price, preset
 from llmchat.repl.commands.display import usage_report
+
+_CNY_PRICE = Price(2.0, 3.0, 0.2, "CNY")  # arithmetic fixture, not a catalog price
 
 
 def _preset_price(provider: str, model: str) -> Price:
@@ -132,7 +136,7 @@ def test_cost_usd_with_cache() -> None:
 
 
 def test_cost_cny_reasoning_counts_as_output() -> None:
-    # deepseek-reasoner: ¥2 in, ¥0.2 cached, ¥3 out per 1M; reasoning is inside completion.
+    # ¥2 in, ¥0.2 cached, ¥3 out per 1M; reasoning is inside completion.
     # 40,000 × 2 + 60,000 × 0.2 + 20,000 × 3 = 80,000 + 12,000 + 60,000 = 152,000 per 1M
     usage = Usage(
         prompt_tokens=100_000,
@@ -140,21 +144,37 @@ def test_cost_cny_reasoning_counts_as_output() -> None:
         cached_tokens=60_000,
         reasoning_tokens=15_000,
     )
-    cost = cost_of(usage, _preset_price("deepseek", "deepseek-reasoner"))
+    cost = cost_of(usage, _CNY_PRICE)
     assert cost == Cost(pytest.approx(0.152), "CNY")  # type: ignore[arg-type]
 
 
 def test_cost_without_cache_rate_bills_cached_as_input() -> None:
-    # qwen-plus has no cache price: ¥0.8 in, ¥2 out. 10,000 × 0.8 + 1,000 × 2 = 10,000 per 1M
+    # No cache price: ¥0.8 in, ¥2 out. 10,000 × 0.8 + 1,000 × 2 = 10,000 per 1M
     usage = Usage(prompt_tokens=10_000, completion_tokens=1_000, cached_tokens=5_000)
-    cost = cost_of(usage, _preset_price("qwen", "qwen-plus"))
+    cost = cost_of(usage, Price(0.8, 2.0, None, "CNY"))
     assert cost is not None and cost.amount == pytest.approx(0.01)
 
 
 def test_unknown_and_free_prices() -> None:
     usage = Usage(prompt_tokens=100, completion_tokens=100)
     assert cost_of(usage, None) is None
-    assert cost_of(usage, _preset_price("ollama", "llama3.2")) == Cost(0.0, "USD")
+    free = cost_of(usage, _preset_price("ollama", "llama3.2"))
+    assert free == Cost(0.0, "USD", free_local=True)
+    ledger = UsageLedger()
+    record = ledger.add("ollama", "llama3.2", usage, _preset_price("ollama", "llama3.2"))
+    assert format_cost_text(record) == "free (local)"
+    assert ledger.summary_line() == "200 tok · free (local)"
+    assert ledger.table_rows()[0].cost == "free (local)"
+
+
+def test_usage_says_how_old_a_price_is() -> None:
+    assert price_age("2026-11-29", date(2026, 12, 2)) == "checked 2026-11-29 (3 days ago)"
+    assert price_age("2026-11-29", date(2026, 11, 29)) == "checked 2026-11-29 (today)"
+    assert price_age("config") == "from config.toml"
+    assert price_age("local") == price_age("") == ""
+    ledger = UsageLedger()
+    ledger.add("openai", "gpt-4o", Usage(prompt_tokens=1), _preset_price("openai", "gpt-4o"))
+    assert ledger.price_ages()[0].startswith("price of gpt-4o: checked 2026-11-29 (")
 
 
 @pytest.mark.parametrize(
@@ -210,13 +230,13 @@ def test_ledger_two_currencies_and_an_unknown_price() -> None:
         "deepseek",
         "deepseek-chat",
         Usage(prompt_tokens=100_000, completion_tokens=20_000, cached_tokens=60_000),
-        _preset_price("deepseek", "deepseek-chat"),
+        _CNY_PRICE,
     )
     ledger.add(
         "deepseek",
         "deepseek-chat",
         Usage(prompt_tokens=1_000),
-        _preset_price("deepseek", "deepseek-chat"),
+        _CNY_PRICE,
     )
     ledger.add(
         "huggingface",
@@ -258,7 +278,8 @@ def test_ledger_two_currencies_and_an_unknown_price() -> None:
         ["total", "3 models", "113,010", "64,000", "23,005", "0", "$0.0033 + ¥0.15 + ?"],
     ]
     assert len({len(line) for line in table}) == 1  # numbers and costs right-aligned
-    assert notes == ["price unknown for meta-llama/Llama-3.1-8B-Instruct"]
+    assert notes[0] == "price unknown for meta-llama/Llama-3.1-8B-Instruct"
+    assert [n.split(":")[0] for n in notes[1:]] == ["price of gpt-4o-mini"]  # fixtures undated
 
 
 def test_ledger_with_estimates_and_no_price_never_shows_zero() -> None:

@@ -50,7 +50,9 @@ def test_model_switch_moves_to_the_other_provider_and_key(
     chat.ask("and now?", "echo: and now?")
     assert len(fake_server.chat_requests()) == 1
     sent = second_server.last
-    assert sent.model == "deepseek-reasoner"
+    # The retired name is renamed on DeepSeek's preset, with thinking on.
+    assert sent.model == "deepseek-v4-flash"
+    assert sent.body["thinking"] == {"type": "enabled"}
     assert sent.headers["authorization"] == f"Bearer {TEST_KEY_2}"
     # The conversation travels with the user; the OpenAI key does not.
     assert sent.messages[-1] == {"role": "user", "content": "and now?"}

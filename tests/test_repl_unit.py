@@ -17,7 +17,7 @@ from llmchat.config import CliFlags, FileConfig, resolve_settings
 from llmchat.engine.session import ChatSession
 from llmchat.environment import Environment
 from llmchat.events import Usage
-from llmchat.repl.commands import ReplState
+from llmchat.repl.commands import ReplState, dispatch
 from llmchat.repl.loop import Repl, SlashCompleter
 
 
@@ -117,3 +117,9 @@ def test_usage_table_fits_a_narrow_terminal(state: ReplState) -> None:
     assert "799" in text and "$0.00048" in text
     state.env.columns = 120
     assert "gpt-4o-mini" in dispatch(state, "/usage").text
+
+
+def test_toolbar_shows_the_thinking_setting(repl: Repl, state: ReplState) -> None:
+    assert "think" not in "".join(fragment[1] for fragment in repl._toolbar())
+    dispatch(state, "/think medium")
+    assert " · think medium" in "".join(fragment[1] for fragment in repl._toolbar())

@@ -38,7 +38,7 @@ def test_streamed_usage_with_cached_and_reasoning_tokens(
     assert "~" not in line
 
 
-def test_deepseek_cache_hits_are_priced_in_cny(
+def test_deepseek_cache_hits_are_priced_at_the_cache_rate(
     fake_server: FakeOpenAI, run_llmchat: RunLLMChat
 ) -> None:
     fake_server.reply(
@@ -52,10 +52,11 @@ def test_deepseek_cache_hits_are_priced_in_cny(
         },
     )
     env = {"DEEPSEEK_API_KEY": TEST_KEY_2, "DEEPSEEK_BASE_URL": fake_server.base_url}
-    result = run_llmchat("--usage", "-m", "deepseek-chat", "hi", env=env)
+    result = run_llmchat("--usage", "-m", "deepseek-v4-flash", "hi", env=env)
     assert result.returncode == 0, result.stderr
-    # 0.5M hits at ¥0.2 + 0.5M misses at ¥2 + 1M output at ¥3 = ¥4.1
-    assert "¥4.1" in result.stderr
+    # Peak USD rates: 0.5M hits at $0.006 + 0.5M misses at $0.30 + 1M output at $1.20
+    # = $0.003 + $0.15 + $1.20 = $1.353
+    assert "$1.35" in result.stderr
     assert "500,000 cached" in result.stderr
 
 

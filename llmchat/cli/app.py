@@ -125,6 +125,23 @@ def chat_command(
     no_reasoning: Annotated[
         bool, typer.Option("--no-reasoning", metavar="", help="Hide a reasoning model's thinking.")
     ] = False,
+    think: Annotated[
+        bool | None,
+        typer.Option(
+            "--think/--no-think",
+            metavar="",
+            help="Ask the model to think first, or not (default: the server decides).",
+            show_default=False,
+        ),
+    ] = None,
+    effort: Annotated[
+        str | None,
+        typer.Option(
+            "--effort",
+            metavar="LEVEL",
+            help="Thinking effort: low, medium, high or max (the nearest the model takes).",
+        ),
+    ] = None,
     raw: Annotated[
         bool,
         typer.Option(
@@ -181,6 +198,7 @@ def chat_command(
         stream=False if no_stream else None,
         show_reasoning=False if no_reasoning else None,
         timeout=timeout,
+        thinking=_thinking_flag(think, effort),
     )
     start = StartOptions(resume=resume, continue_latest=continue_, save=not no_save)
     question = gather_question(prompt or [], env, force_text=force_text)
@@ -263,6 +281,20 @@ def compare_command(
         raise UsageError("nothing to ask", 'pass a question: llmchat compare -m A -m B "question"')
     options = CompareOptions(json=json_out, show_usage=usage, raw=raw)
     raise typer.Exit(run_compare(env, flags, specs, question, options))
+
+
+def _thinking_flag(think: bool | None, effort: str | None) -> str | None:
+    """--effort implies --think; --no-think with --effort is a contradiction."""
+    from llmchat.providers.dialects import EFFORTS, parse_thinking
+
+    if effort is not None:
+        level = parse_thinking(effort)
+        if level not in EFFORTS:
+            raise UsageError(f"--effort {effort!r} is not a level", f"use {'|'.join(EFFORTS)}")
+        if think is False:
+            raise UsageError("--no-think and --effort contradict each other", "drop one")
+        return level
+    return None if think is None else ("on" if think else "off")
 
 
 @app.command("providers")

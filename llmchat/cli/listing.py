@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from llmchat.environment import Environment
 from llmchat.errors import LLMChatError
+from llmchat.providers.catalog import alias_for, aliases_of
+from llmchat.providers.records import Price
 
 
 def print_providers(env: Environment) -> None:
@@ -39,8 +41,41 @@ def print_models(env: Environment, provider_name: str | None, *, offline: bool) 
             source = f"{provider.base_url}/models"
         except LLMChatError as err:
             env.stderr.write(f"llmchat: {err.message}; showing the built-in list\n")
+    rows = [["", "MODEL", "CONTEXT", "PRICE PER 1M (in · cached · out)", "CHECKED"]]
+    sources: dict[str, None] = {}
     for name in names:
         marker = "*" if name == provider.default_model else " "
-        env.stdout.write(f"{marker} {name}\n")
+        info = registry.model_info(provider, name)
+        if info.source and (info.checked or provider.local):
+            sources.setdefault(info.source, None)
+        rows.append([marker, name, _context(info.context), _price(info.price), info.checked])
+    for old in aliases_of(provider):
+        alias = alias_for(provider, old)
+        if alias is not None:
+            rows.append([" ", old, "", f"→ {alias.says()}", alias.note])
+    from llmchat.render.table import aligned
+
+    env.stdout.write("\n".join(aligned(rows)) + "\n")
     if env.stdout_isatty:
         env.stdout.write(f"({provider.name}: {len(names)} models from the {source}; * = default)\n")
+    for url in sources:
+        env.stdout.write(f"source: {url}\n")
+
+
+def _context(tokens: int | None) -> str:
+    if tokens is None:
+        return "?"
+    return f"{tokens // 1_000_000}M" if tokens % 1_000_000 == 0 else f"{tokens // 1000:,}K"
+
+
+def _price(price: Price | None) -> str:
+    """A catalog price as the provider bills it; local servers cost nothing."""
+    from llmchat.engine.pricing import FREE_LOCAL, UNKNOWN_PRICE, format_money
+
+    if price is None:
+        return UNKNOWN_PRICE
+    if price.free_local:
+        return FREE_LOCAL
+    cached = price.input if price.cached_input is None else price.cached_input
+    money = [format_money(x, price.currency) for x in (price.input, cached, price.output)]
+    return " · ".join(money) + (" (peak)" if "peak" in price.note else "")

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from llmchat.config.models import parse_model_tables
 from llmchat.config.records import CONFIG_FILE, PARAM_NAMES, FileConfig, Params
 from llmchat.errors import ConfigError, UsageError
 from llmchat.providers.presets import Price
@@ -63,7 +64,7 @@ def load_file_config(config_dir: Path) -> FileConfig:
 
 TOP_LEVEL_KEYS = (
     "provider", "model", "system", *PARAM_NAMES, "stream", "reasoning", "timeout",
-    "connect_timeout", "providers", "prices",
+    "connect_timeout", "providers", "prices", "models", "thinking",
 )  # fmt: skip
 PROVIDER_KEYS = ("base_url", "api_key_env", "default_model", "label", "models", "context")
 PRICE_KEYS = ("input", "output", "cached_input", "currency")
@@ -136,8 +137,18 @@ def parse_file_config(data: Mapping[str, Any], path: Path | None = None) -> File
     for model, table in raw_prices.items():
         prices[model] = _parse_price(table, f"{where}: prices.{model}")
 
+    thinking = opt_str(data, "thinking")
+    if thinking is not None:
+        from llmchat.providers.dialects import parse_thinking
+
+        try:
+            thinking = parse_thinking(thinking)
+        except UsageError as exc:
+            raise ConfigError(f"{where}: thinking: {exc.message}", exc.hint) from exc
     return FileConfig(
         path=path,
+        thinking=thinking,
+        models=parse_model_tables(data.get("models", {}), where),
         provider=opt_str(data, "provider"),
         model=opt_str(data, "model"),
         system=opt_str(data, "system"),

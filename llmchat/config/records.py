@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from llmchat.config.models import ModelTable
 from llmchat.errors import UsageError
 from llmchat.providers.presets import Price, Provider
+from llmchat.providers.records import Alias
 
 if TYPE_CHECKING:
     from llmchat.config.resolve import ProviderRegistry
@@ -107,6 +109,7 @@ class CliFlags:
     stream: bool | None = None
     show_reasoning: bool | None = None
     timeout: float | None = None
+    thinking: str | None = None  # on | off | low | medium | high | max
 
 
 @dataclass(frozen=True)
@@ -124,15 +127,22 @@ class FileConfig:
     connect_timeout: float | None = None
     providers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     prices: Mapping[str, Price] = field(default_factory=dict)
+    models: Mapping[str, ModelTable] = field(default_factory=dict)
+    thinking: str | None = None
 
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """The outcome of resolving a model name: which provider serves it, and why."""
+    """The outcome of resolving a model name: which provider serves it, and why.
+
+    `alias` is set when an old name was renamed (it may force thinking on or off);
+    `asked` is the name the user typed."""
 
     provider: Provider
     model: str
     switched_provider: bool = False
+    alias: Alias | None = None
+    asked: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,3 +159,5 @@ class Settings:
     timeouts: Timeouts
     prices: Mapping[str, Price]
     switched_provider: bool = False
+    thinking: str | None = None
+    alias: Alias | None = None

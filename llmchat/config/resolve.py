@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlparse
 
+from llmchat.config.models import ModelTable
 from llmchat.config.records import (
     CONFIG_FILE,
     DEFAULT_CONNECT_TIMEOUT,
@@ -25,7 +26,8 @@ from llmchat.config.records import (
     Timeouts,
 )
 from llmchat.errors import ConfigError, UsageError
-from llmchat.providers.presets import PRESETS, ModelInfo, Provider
+from llmchat.providers.catalog import alias_for
+from llmchat.providers.presets import PRESETS, ModelInfo, Price, Provider
 
 
 def env_prefix_for(name: str) -> str:
@@ -39,6 +41,7 @@ class ProviderRegistry:
 
     providers: tuple[Provider, ...]
     vars: Mapping[str, str] = field(default_factory=dict)
+    model_tables: Mapping[str, ModelTable] = field(default_factory=dict)
 
     def names(self) -> list[str]:
         return [p.name for p in self.providers]
@@ -87,6 +90,31 @@ class ProviderRegistry:
                 seen.setdefault(model, None)
         return list(seen)
 
+    def model_info(self, provider: Provider, model: str) -> ModelInfo:
+        """Everything known of `model` on `provider`: its config.toml table laid over the
+        catalog's entry (the provider's own, else any preset's of that name), else a bare
+        entry speaking the provider's thinking dialect."""
+        from llmchat.providers.catalog import find_model
+
+        info = find_model(provider, model) or ModelInfo(model, thinking=provider.thinking)
+        table = self.model_tables.get(f"{provider.name}/{model}") or self.model_tables.get(model)
+        return table.apply(info) if table is not None else info
+
+    def _serves(self, provider: Provider, spec: str) -> bool:
+        return spec in provider.model_names() or alias_for(provider, spec) is not None
+
+    def _renamed(self, choice: ModelChoice) -> ModelChoice:
+        """Old names to new ones: config.toml's `alias_of`, then the catalog's aliases
+        (which apply only on the provider's own service, never on a relay)."""
+        asked = choice.model
+        table = self.model_tables.get(asked)
+        if table is not None and table.alias_of:
+            choice = replace(choice, model=table.alias_of)
+        alias = alias_for(choice.provider, choice.model)
+        if alias is not None:
+            choice = replace(choice, model=alias.new, alias=alias)
+        return replace(choice, asked=asked)
+
     def resolve_model(
         self, spec: str, current: Provider, *, provider_explicit: bool = False
     ) -> ModelChoice:
@@ -96,10 +124,12 @@ class ProviderRegistry:
         a key does, moves to that provider: `-m deepseek-reasoner` while on OpenAI means
         DeepSeek. An explicitly chosen provider is never second-guessed.
         """
-        spec = spec.strip()
+        return self._renamed(self._where(spec.strip(), current, provider_explicit))
+
+    def _where(self, spec: str, current: Provider, provider_explicit: bool) -> ModelChoice:
         if not spec:
             raise UsageError("empty model name")
-        if provider_explicit or spec in current.model_names():
+        if provider_explicit or self._serves(current, spec) or spec in self.model_tables:
             return ModelChoice(current, spec)
         head, sep, rest = spec.partition("/")
         if sep and rest and self.find(head) is not None and head == head.lower():
@@ -109,7 +139,7 @@ class ProviderRegistry:
             # A provider whose model list we don't know may serve anything.
             return ModelChoice(current, spec)
         for provider in self.providers:
-            serves = provider.name != current.name and spec in provider.model_names()
+            serves = provider.name != current.name and self._serves(provider, spec)
             if serves and self.usable(provider) and not provider.local:
                 return ModelChoice(provider, spec, switched_provider=True)
         return ModelChoice(current, spec)
@@ -193,7 +223,9 @@ def build_registry(vars: Mapping[str, str], file_config: FileConfig) -> Provider
 
     if all(p.name != LOCAL_PROVIDER.name for p in providers):
         providers.append(LOCAL_PROVIDER)  # in-process: no URL to override
-    return ProviderRegistry(providers=tuple(providers), vars=vars)
+    return ProviderRegistry(
+        providers=tuple(providers), vars=vars, model_tables=dict(file_config.models)
+    )
 
 
 def _default_key_env(name: str, vars: Mapping[str, str]) -> str | None:
@@ -305,7 +337,7 @@ def resolve_settings(flags: CliFlags, vars: Mapping[str, str], file_config: File
     if flags.base_url:
         provider = replace(provider, base_url=flags.base_url.rstrip("/"))
 
-    choice = ModelChoice(provider, provider.default_model)
+    choice = ModelChoice(provider, provider.default_model, asked=provider.default_model)
     if model_spec:
         choice = registry.resolve_model(model_spec, provider, provider_explicit=provider_explicit)
     if not choice.model:
@@ -359,6 +391,32 @@ def resolve_settings(flags: CliFlags, vars: Mapping[str, str], file_config: File
         stream=stream,
         show_reasoning=show_reasoning,
         timeouts=Timeouts(connect=connect_timeout, read=read_timeout),
-        prices=file_config.prices,
+        prices={**_table_prices(file_config), **file_config.prices},
         switched_provider=choice.switched_provider,
+        thinking=_thinking(flags, vars, file_config, choice),
+        alias=choice.alias,
     )
+
+
+def _table_prices(file_config: FileConfig) -> dict[str, Price]:
+    return {name: t.price for name, t in file_config.models.items() if t.price is not None}
+
+
+def _thinking(
+    flags: CliFlags, vars: Mapping[str, str], file_config: FileConfig, choice: ModelChoice
+) -> str | None:
+    """--think/--no-think/--effort > what an alias implies (deepseek-reasoner means
+    thinking on) > LLMCHAT_THINKING > config.toml > unset (the server decides)."""
+    from llmchat.providers.dialects import parse_thinking
+
+    if flags.thinking is not None:
+        return flags.thinking
+    if choice.alias is not None and choice.alias.thinking is not None:
+        return "on" if choice.alias.thinking else "off"
+    raw = vars.get("LLMCHAT_THINKING", "").strip()
+    if raw:
+        try:
+            return parse_thinking(raw)
+        except UsageError as exc:
+            raise ConfigError(f"LLMCHAT_THINKING: {exc.message}", exc.hint) from exc
+    return file_config.thinking

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Exchange:
-    """One question and its answer. `reasoning` is kept for the record, never sent back."""
+    """One question and its answer, with the reply's reasoning (saved; echoed back only
+    where the provider's dialect wants it)."""
 
     user: str
     assistant: str
@@ -25,15 +26,23 @@ class Conversation:
     system: str | None = None
     exchanges: list[Exchange] = field(default_factory=list)
 
-    def messages(self, pending_user: str | None = None) -> list[dict[str, str]]:
-        """The OpenAI-format messages for the next request, newest question last."""
+    def messages(
+        self, pending_user: str | None = None, *, reasoning: bool = False
+    ) -> list[dict[str, str]]:
+        """The OpenAI-format messages for the next request, newest question last.
+
+        With `reasoning`, assistant messages carry their `reasoning_content`; whether it
+        is sent is the provider's dialect's call (providers/dialects.py)."""
         out: list[dict[str, str]] = []
         if self.system:
             out.append({"role": "system", "content": self.system})
         for exchange in self.exchanges:
             out.append({"role": "user", "content": exchange.user})
             if exchange.assistant:
-                out.append({"role": "assistant", "content": exchange.assistant})
+                message = {"role": "assistant", "content": exchange.assistant}
+                if reasoning and exchange.reasoning:
+                    message["reasoning_content"] = exchange.reasoning
+                out.append(message)
         if pending_user is not None:
             out.append({"role": "user", "content": pending_user})
         return out

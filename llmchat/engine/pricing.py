@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, NamedTuple
 
 from llmchat.events import Cost, Usage
@@ -80,6 +81,8 @@ def cost_of(usage: Usage, price: Price | None) -> Cost | None:
     """
     if price is None:
         return None
+    if price.free_local:
+        return Cost(0.0, price.currency, free_local=True)
     cached = min(usage.cached_tokens, usage.prompt_tokens)
     cached_rate = price.input if price.cached_input is None else price.cached_input
     amount = (
@@ -140,6 +143,7 @@ class TurnRecord:
     model: str
     usage: Usage
     cost: Cost | None
+    checked: str = ""  # the price's date (ISO), "config", "local" or "" when unknown
 
     @property
     def estimated(self) -> bool:
@@ -151,6 +155,8 @@ def format_cost_text(record: TurnRecord) -> str:
     """One turn's cost for the reply's status line: "$0.0012", "~¥0.034", "price unknown"."""
     if record.cost is None:
         return UNKNOWN_PRICE
+    if record.cost.free_local:
+        return FREE_LOCAL
     return format_money(record.cost.amount, record.cost.currency, approx=record.estimated)
 
 
@@ -169,6 +175,21 @@ class UsageRow(NamedTuple):
 USAGE_HEADER = UsageRow("#", "model", "prompt", "cached", "completion", "reasoning", "cost")
 
 UNKNOWN_PRICE = "price unknown"
+FREE_LOCAL = "free (local)"
+
+
+def price_age(checked: str, today: date | None = None) -> str:
+    """How old a price is, for `/usage` and `llmchat models`: "checked 2026-11-29 (3 days
+    ago)", "from config.toml", "" for a local server or an unknown date."""
+    if checked == "config":
+        return "from config.toml"
+    try:
+        day = date.fromisoformat(checked)
+    except ValueError:
+        return ""
+    days = ((today or date.today()) - day).days
+    ago = "today" if days <= 0 else f"{days} day{'s' if days != 1 else ''} ago"
+    return f"checked {checked} ({ago})"
 
 
 class UsageLedger:
@@ -179,7 +200,8 @@ class UsageLedger:
 
     def add(self, provider: str, model: str, usage: Usage, price: Price | None) -> TurnRecord:
         """Record one turn, costing it at `price` (None: price unknown)."""
-        record = TurnRecord(provider, model, usage, cost_of(usage, price))
+        checked = price.checked if price is not None else ""
+        record = TurnRecord(provider, model, usage, cost_of(usage, price), checked)
         self._turns.append(record)
         return record
 
@@ -204,7 +226,7 @@ class UsageLedger:
         """Known costs summed per currency, in the order the currencies first appeared."""
         totals: dict[str, float] = {}
         for turn in self._turns:
-            if turn.cost is not None:
+            if turn.cost is not None and not turn.cost.free_local:
                 totals[turn.cost.currency] = totals.get(turn.cost.currency, 0.0) + turn.cost.amount
         return totals
 
@@ -222,6 +244,8 @@ class UsageLedger:
             format_money(amount, currency, approx=currency in estimated)
             for currency, amount in self.cost_by_currency().items()
         ]
+        if not parts and any(t.cost is not None for t in self._turns):
+            return FREE_LOCAL
         return " + ".join(parts) if parts else UNKNOWN_PRICE
 
     def summary_line(self) -> str:
@@ -233,7 +257,7 @@ class UsageLedger:
         parts = [format_tokens(total.total_tokens, approx=total.estimated) + " tok"]
         costs = self.cost_by_currency()
         unknown = self.unknown_price_models()
-        if costs:
+        if costs or self.cost_text() == FREE_LOCAL:
             parts.append(self.cost_text())
         if unknown:
             # With nothing priced, "price unknown" says it all; beside a cost, say for what.
@@ -256,6 +280,16 @@ class UsageLedger:
         """`summary_line()` for the REPL toolbar, or "" before the first request."""
         return self.summary_line() if self._turns else ""
 
+    def price_ages(self) -> list[str]:
+        """One line per priced model saying where its price came from and how old it is:
+        catalog prices are what the provider's page said on that day."""
+        ages: dict[str, str] = {}
+        for turn in self._turns:
+            age = price_age(turn.checked)
+            if age:
+                ages.setdefault(turn.model, age)
+        return [f"price of {model}: {age}" for model, age in ages.items()]
+
     def _total_cost(self) -> str:
         text = self.cost_text()
         if self.cost_by_currency() and self.unknown_price_models():
@@ -265,9 +299,12 @@ class UsageLedger:
 
 def _row(label: str, model: str, usage: Usage, cost: Cost | None) -> UsageRow:
     approx = usage.estimated
-    money = (
-        UNKNOWN_PRICE if cost is None else format_money(cost.amount, cost.currency, approx=approx)
-    )
+    if cost is None:
+        money = UNKNOWN_PRICE
+    elif cost.free_local:
+        money = FREE_LOCAL
+    else:
+        money = format_money(cost.amount, cost.currency, approx=approx)
     return UsageRow(
         label=label,
         model=model,

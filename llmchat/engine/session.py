@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from llmchat.config import ModelChoice, Params, Settings
 from llmchat.engine.conversation import Conversation, Exchange
@@ -23,6 +23,7 @@ from llmchat.setup.embedded import LOCAL_PROVIDER, EmbeddedClient
 
 if TYPE_CHECKING:
     from llmchat.engine.pricing import TurnRecord, UsageLedger
+    from llmchat.engine.request import ChatRequest
     from llmchat.wire.client import ChatClient
     from llmchat.wire.quirks import ServerQuirks
 
@@ -71,6 +72,7 @@ class Turn:
     provider: Provider
     model: str
     messages: list[dict[str, str]]
+    thinking: str | None = None
     notes: list[str] = field(default_factory=list)
     # Pieces, joined on demand: `+=` on an attribute copies the whole reply per token.
     _answer: list[str] = field(default_factory=list)
@@ -99,13 +101,9 @@ class Turn:
 
     def events(self) -> Iterator[ChatEvent]:
         from llmchat.engine.think_tags import split_think_tags
-        from llmchat.wire.client import ChatRequest
 
-        request = ChatRequest(
-            model=self.model,
-            messages=self.messages,
-            params=self.session.params,
-            stream=self.session.stream,
+        request = self.session.request(
+            self.provider, self.model, self.messages, stream=self.session.stream
         )
         self.state = "running"
         client = self.session.client_for(self.provider)
@@ -200,6 +198,9 @@ class ChatSession:
         self.params: Params = settings.params
         self.stream = settings.stream
         self.show_reasoning = settings.show_reasoning
+        self.thinking: str | None = settings.thinking  # None: send nothing
+        self._said: set[str] = set()  # dialect remarks are shown once per chat
+        self._pending: list[str] = self.once(settings.alias.says()) if settings.alias else []
         self.conversation = Conversation(system=settings.system)
         self.ledger: UsageLedger = UsageLedger()
         self.recorder = recorder
@@ -214,7 +215,21 @@ class ChatSession:
         choice = self.registry.resolve_model(spec, self.provider)
         self.registry.require_key(choice.provider)
         self.provider, self.model = choice.provider, choice.model
+        if choice.alias is not None and choice.alias.thinking is not None:
+            self.thinking = "on" if choice.alias.thinking else "off"
         return choice
+
+    def take_notes(self) -> list[str]:
+        """Remarks waiting to be shown (an old model name renamed at start-up), once."""
+        notes, self._pending = self._pending, []
+        return notes
+
+    def once(self, remark: str) -> list[str]:
+        """`[remark]` the first time it comes up in this chat, `[]` after."""
+        if remark in self._said:
+            return []
+        self._said.add(remark)
+        return [remark]
 
     def use_provider(self, name: str) -> Provider:
         provider = self.registry.get(name)
@@ -256,30 +271,56 @@ class ChatSession:
         listed = self._server_models.get((self.provider.name, self.provider.base_url))
         return listed or self.provider.model_names()
 
-    def model_info(self, provider: Provider, model: str) -> ModelInfo | None:
-        """What we know of `model`: from its provider, else from any preset that lists it
-        (the tutorial .env points OPENAI_BASE_URL at DeepSeek and names deepseek-chat)."""
-        info = provider.model_info(model)
-        if info is None:
-            for other in self.registry.providers:
-                info = other.model_info(model)
-                if info is not None:
-                    break
-        return info
+    def model_info(self, provider: Provider, model: str) -> ModelInfo:
+        """What we know of `model`: config.toml's table over the catalog's entry (its
+        provider's, else any preset's: the tutorial .env points OPENAI_BASE_URL at
+        DeepSeek and names its model), else a bare entry in the provider's dialect."""
+        return self.registry.model_info(provider, model)
+
+    def request(
+        self,
+        provider: Provider,
+        model: str,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        stream: bool,
+        thinking: str | Literal["session"] | None = "session",
+    ) -> ChatRequest:
+        """The neutral request for `model`, with the session's thinking wish."""
+        from llmchat.engine.request import ChatRequest
+
+        return ChatRequest(
+            model=model,
+            messages=messages,
+            params=self.params,
+            stream=stream,
+            thinking=self.thinking if thinking == "session" else thinking,
+            info=self.model_info(provider, model),
+        )
+
+    def dialect_notes(self, request: ChatRequest) -> list[str]:
+        """What the user should know about how thinking was (not) sent: each line once."""
+        from llmchat.providers.dialects import dialect
+
+        info = request.model_info
+        shaped = dialect(info.thinking).shape(info, request.thinking, stream=request.stream)
+        return [line for note in shaped.notes for line in self.once(note)]
 
     def price_of(self, provider: Provider, model: str) -> Price | None:
         from llmchat.engine.pricing import price_for
 
         price = price_for(provider, model, self.settings.prices)
         if price is None and provider.model_info(model) is None:
-            info = self.model_info(provider, model)
-            price = info.price if info else None
+            price = self.model_info(provider, model).price
+        if price is None and provider.local:
+            from llmchat.providers.catalog import FREE_LOCAL
+
+            price = FREE_LOCAL  # any model a local server runs costs nothing
         return price
 
     @property
     def context_window(self) -> int | None:
-        info = self.model_info(self.provider, self.model)
-        return info.context if info else None
+        return self.model_info(self.provider, self.model).context
 
     def context_size(self) -> tuple[int, bool]:
         """Tokens the next request would carry before the new question, and whether exact."""
@@ -297,7 +338,7 @@ class ChatSession:
         from llmchat.engine.context import fit_messages
         from llmchat.engine.tokens import counter_for
 
-        messages = self.conversation.messages(pending_user=question)
+        messages = self.conversation.messages(pending_user=question, reasoning=True)
         fit = fit_messages(
             messages,
             window=self.context_window,
@@ -305,10 +346,12 @@ class ChatSession:
             counter=counter_for(self.model),
         )
         notice = fit.notice()
-        notes = [notice] if notice else []
+        notes = [*self.take_notes(), *([notice] if notice else [])]
+        probe = self.request(self.provider, self.model, fit.messages, stream=self.stream)
+        notes += self.dialect_notes(probe)
         if self.recorder is not None:
             self.recorder.record_user(self, question)
-        return Turn(self, question, self.provider, self.model, fit.messages, notes)
+        return Turn(self, question, self.provider, self.model, fit.messages, self.thinking, notes)
 
     def keep(self, turn: Turn, *, interrupted: bool) -> None:
         """A turn ended with something to keep: add it, account for it, save it."""
@@ -357,13 +400,13 @@ class ChatSession:
         messages still alternate user/assistant as every provider expects.
         """
         from llmchat.engine.tokens import counter_for
-        from llmchat.wire.client import ChatRequest
 
         if not self.conversation.exchanges:
             raise UsageError("nothing to compact yet")
         before, _ = self.context_size()
         messages = self.conversation.messages(pending_user=COMPACT_REQUEST)
-        request = ChatRequest(model=self.model, messages=messages, params=self.params, stream=False)
+        # A summary needs no thinking; the dialect says "off" in the provider's words.
+        request = self.request(self.provider, self.model, messages, stream=False, thinking="off")
         summary = ""
         usage: Usage | None = None
         for event in self.client_for(self.provider).events(request):

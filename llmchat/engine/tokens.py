@@ -184,7 +184,8 @@ class TokenCounter:
         """Tokens one chat message adds to a request: its framing, role and content."""
         n = TOKENS_PER_MESSAGE
         for key, value in message.items():
-            if isinstance(value, str):
+            # Past reasoning rides along for the dialect to keep or drop; most drop it.
+            if isinstance(value, str) and key != "reasoning_content":
                 n += self.count(value)
                 if key == "name":
                     n += TOKENS_PER_NAME

@@ -32,7 +32,7 @@ from llmchat.repl import commands
 from llmchat.repl.commands import ReplState, Reply
 from llmchat.repl.commands.registry import WarningHold
 from llmchat.repl.history import private_history
-from llmchat.repl.toolbar import fit_toolbar
+from llmchat.repl.toolbar import THINK_PREFIX, fit_toolbar
 
 if TYPE_CHECKING:
     from llmchat.engine.session import ChatSession, Turn
@@ -156,6 +156,8 @@ class Repl:
         session = self.session
         summary = session.ledger.toolbar_text()
         extras = summary.split(" · ") if summary else []
+        if session.thinking is not None:
+            extras.insert(0, f"{THINK_PREFIX}{session.thinking}")
         if not self.state.saving:
             extras.append("not saving")
         fitted = fit_toolbar(session.provider.name, session.model, extras, self.env.width() - 2)
@@ -327,6 +329,8 @@ def run_repl(
         banner = banner_for(session.provider.name, session.model)
     repl = Repl(env, state)
     repl.banner(banner)
+    for note in session.take_notes():
+        repl.say(note, dim=True)
     if loaded is not None:
         turns = len(session.conversation)
         repl.say(f"continuing {loaded.id} ({turns} turn{'s' if turns != 1 else ''})", dim=True)

@@ -1,7 +1,8 @@
 """The REPL's bottom toolbar text, fitted to the terminal by dropping whole parts.
 
 Which parts go first on a narrow terminal is a choice about importance: the token count
-(the cost says more), then the cost, then "not saving"; provider · model always stay,
+(the cost says more), then the cost, then the thinking setting, then "not saving"
+(the one a user must not miss); provider · model always stay,
 since every other part is about them. A number is never cut: a part fits whole or goes.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 SEPARATOR = " · "
 TOKENS_SUFFIX = " tok"
+THINK_PREFIX = "think "
 
 
 def _drop_order(part: str) -> int:
@@ -16,6 +18,8 @@ def _drop_order(part: str) -> int:
     if part.endswith(TOKENS_SUFFIX):
         return 0
     if part == "not saving":
+        return 4
+    if part.startswith(THINK_PREFIX):
         return 3
     if part.startswith("price unknown"):
         return 1

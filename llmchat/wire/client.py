@@ -11,14 +11,14 @@ stream instead, to tell our reader's faults from the server's.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
 import openai
 
-from llmchat.config import Params, Timeouts
+from llmchat.config import Timeouts
+from llmchat.engine.request import ChatRequest
 from llmchat.errors import (
     ApiError,
     ApiTimeoutError,
@@ -32,7 +32,8 @@ from llmchat.errors import (
     StreamCutError,
 )
 from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, Usage
-from llmchat.providers.presets import Provider
+from llmchat.providers.dialects import dialect, mentions_reasoning_content, prepare_messages
+from llmchat.providers.records import Provider
 from llmchat.wire.quirks import STREAM_OPTIONS, ServerQuirks
 from llmchat.wire.sse import (
     ChatStreamReader,
@@ -46,18 +47,22 @@ _REASONING_FIELDS = ("reasoning_content", "reasoning")
 _TRUE = ("1", "true", "yes", "on")
 
 
-@dataclass(frozen=True)
-class ChatRequest:
-    model: str
-    messages: Sequence[Mapping[str, str]]
-    params: Params
-    stream: bool = True
+__all__ = ["ChatClient", "ChatRequest", "parse_usage"]
 
 
 def parse_usage(raw: Mapping[str, Any] | None) -> Usage | None:
     from llmchat.engine.pricing import parse_usage as parse
 
     return parse(raw)
+
+
+def _response_format(request: ChatRequest) -> dict[str, Any]:
+    output = request.output
+    assert output is not None
+    if output.kind == "json_schema" and output.schema is not None:
+        schema = {"name": output.name, "schema": dict(output.schema)}
+        return {"type": "json_schema", "json_schema": schema}
+    return {"type": "json_object"}
 
 
 def _message_events(message: Any) -> Iterator[ChatEvent]:
@@ -91,6 +96,9 @@ class ChatClient:
         # What this server refused in earlier runs (wire/quirks.py): not asked again.
         self._quirks = quirks or ServerQuirks(None)
         self._stream_options_ok = self._quirks.get(provider.base_url, STREAM_OPTIONS) is not False
+        # None until a request settles it: then whether this provider wants past
+        # reasoning echoed (a 400 about reasoning_content flips the dialect's guess once).
+        self._echo_reasoning: bool | None = None
         vars = vars or {}
         official = provider.is_openai and urlparse(provider.base_url).hostname == "api.openai.com"
         headers: dict[str, Any] = {}
@@ -180,41 +188,74 @@ class ChatClient:
             raise no_completion_error(self._source)
         yield finish or Finish(None)
 
-    def _create(self, raw: bool, **kwargs: Any) -> Any:
+    def _body(self, request: ChatRequest, *, echo: bool) -> dict[str, Any]:
+        """The request in this provider's dialect: SDK arguments plus `extra_body`."""
+        info = request.model_info
+        shaped = dialect(info.thinking).shape(info, request.thinking, stream=request.stream)
+        extra: dict[str, Any] = {**dict(info.extra_body), **shaped.body, **request.extra_body}
+        kwargs: dict[str, Any] = dict(
+            model=request.model,
+            messages=prepare_messages(request.messages, echo_reasoning=echo),
+            **request.params.as_request(),
+        )
+        if request.output is not None:
+            kwargs["response_format"] = _response_format(request)
+        if extra:
+            kwargs["extra_body"] = extra
+        return kwargs
+
+    def _echo_guess(self, request: ChatRequest) -> bool:
+        if self._echo_reasoning is not None:
+            return self._echo_reasoning
+        return dialect(request.model_info.thinking).echo_reasoning
+
+    def _create(self, request: ChatRequest, raw: bool, **more: Any) -> Any:
+        """One request; a 400 about `reasoning_content` in the history (some servers
+        refuse it, others in thinking mode require it) is retried once the other way,
+        and the way that worked is kept for this provider."""
+        echo = self._echo_guess(request)
+        try:
+            return self._send(raw, **self._body(request, echo=echo), **more)
+        except openai.BadRequestError as exc:
+            carries = any(
+                m.get("role") == "assistant" and "reasoning_content" in m for m in request.messages
+            )
+            if not carries or not mentions_reasoning_content(self._server_says(exc)):
+                raise
+        response = self._send(raw, **self._body(request, echo=not echo), **more)
+        self._echo_reasoning = not echo
+        return response
+
+    def _send(self, raw: bool, **kwargs: Any) -> Any:
         """The SDK's stream, or with `raw` its response unread (the caller closes it)."""
         if raw:
             return self._sdk.chat.completions.with_streaming_response.create(**kwargs).__enter__()
         return self._sdk.chat.completions.create(**kwargs)
 
     def _open_stream(self, request: ChatRequest, raw: bool = False) -> Any:
-        kwargs: dict[str, Any] = dict(
-            model=request.model,
-            messages=list(request.messages),
-            stream=True,
-            **request.params.as_request(),
-        )
         if self._stream_options_ok:
             try:
-                return self._create(raw, **kwargs, stream_options={"include_usage": True})
-            except openai.BadRequestError:
+                return self._create(
+                    request, raw, stream=True, stream_options={"include_usage": True}
+                )
+            except openai.BadRequestError as exc:
+                if mentions_reasoning_content(self._server_says(exc)):
+                    raise
                 # Some servers refuse stream_options; ask once more without it and
                 # remember, so neither this run nor later ones pay for a second request.
                 self._stream_options_ok = False
                 try:
-                    stream = self._create(raw, **kwargs)
+                    stream = self._create(request, raw, stream=True)
                 except openai.BadRequestError:
                     self._stream_options_ok = True  # the 400 was about something else
                     raise
                 self._quirks.remember(self.provider.base_url, STREAM_OPTIONS, False)
                 return stream
-        return self._create(raw, **kwargs)
+        return self._create(request, raw, stream=True)
 
     def _complete(self, request: ChatRequest) -> Iterator[ChatEvent]:
-        kwargs: dict[str, Any] = dict(
-            model=request.model, messages=list(request.messages), **request.params.as_request()
-        )
         try:
-            response: Any = self._sdk.chat.completions.create(**kwargs)
+            response: Any = self._create(request, False)
         except json.JSONDecodeError as exc:
             raise BadResponseError(f"{self.provider.label} sent a reply that is not JSON") from exc
         except openai.APIError as exc:

@@ -90,6 +90,9 @@ def usage_report(ledger: UsageLedger, width: int | None = None) -> str:
     unknown = ledger.unknown_price_models()
     if unknown:
         lines.append(f"{UNKNOWN_PRICE} for {', '.join(sorted(unknown))}")
+    for line in ledger.price_ages():
+        # Prose, not a table: wrapped (never cut) on a narrow terminal.
+        lines.extend(textwrap.wrap(line, width, subsequent_indent="  ") if width else [line])
     return "\n".join(lines)
 
 

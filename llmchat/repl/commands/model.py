@@ -1,4 +1,4 @@
-"""Which model answers: /model /provider /providers."""
+"""Which model answers, and how it thinks: /model /provider /providers /think."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ from llmchat.repl.commands.registry import ReplState, Reply, command
 
 
 def _model_names(session: ChatSession) -> list[str]:
-    names = session.known_models()
+    from llmchat.providers.catalog import aliases_of
+
+    # Old names too: users keep typing deepseek-reasoner for years.
+    names = [*session.known_models(), *aliases_of(session.provider)]
     for provider in session.registry.providers:
         if provider.name != session.provider.name and session.registry.usable(provider):
-            names += [f"{provider.name}/{m}" for m in provider.model_names()]
+            served = [*provider.model_names(), *aliases_of(provider)]
+            names += [f"{provider.name}/{m}" for m in served]
     return names
 
 
@@ -38,9 +42,11 @@ def model(state: ReplState, arg: str) -> Reply:
         return Reply(header + "\n" + "\n".join(lines))
     before = session.provider
     choice = session.use_model(arg)
+    renamed = session.once(choice.alias.says()) if choice.alias is not None else []
     if choice.provider.name != before.name:
-        return Reply(f"model: {choice.model} — switched provider to {choice.provider.label}")
-    text = f"model: {choice.model}"
+        text = f"model: {choice.model} — switched provider to {choice.provider.label}"
+        return Reply("\n".join([*renamed, text]))
+    text = "\n".join([*renamed, f"model: {choice.model}"])
     if choice.model not in session.provider.model_names():
         elsewhere = [
             p for p in session.registry.providers if choice.model in p.model_names() and p.needs_key
@@ -69,3 +75,24 @@ def providers(state: ReplState, arg: str) -> Reply:
     """List providers with their key status (masked)."""
     session = state.session
     return Reply(provider_table(session.registry, current=session.provider.name))
+
+
+def _think_words(session: ChatSession) -> list[str]:
+    from llmchat.providers.dialects import THINK_CHOICES
+
+    return [*THINK_CHOICES, "default"]
+
+
+@command("think", usage="/think [on|off|low|medium|high|max|default]", complete=_think_words)
+def think(state: ReplState, arg: str) -> Reply:
+    """Ask the model to think first (on, or an effort level), not to (off), or leave it
+    to the server (default). Said in the provider's own words; the toolbar shows it."""
+    from llmchat.providers.dialects import dialect, parse_thinking
+
+    session = state.session
+    if not arg.strip():
+        return Reply(f"thinking: {session.thinking or 'default (the server decides)'}")
+    session.thinking = parse_thinking(arg)
+    info = session.model_info(session.provider, session.model)
+    shaped = dialect(info.thinking).shape(info, session.thinking, stream=session.stream)
+    return Reply("\n".join([f"thinking: {session.thinking or 'default'}", *shaped.notes]))

@@ -29,7 +29,7 @@ from fakeserver import FakeOpenAI, Reply
 
 PROVIDERS = {"openai": "OPENAI", "deepseek": "DEEPSEEK", "qwen": "DASHSCOPE"}
 KEY_VARS = {"openai": "OPENAI_API_KEY", "deepseek": "DEEPSEEK_API_KEY", "qwen": "DASHSCOPE_API_KEY"}
-MODELS = ["openai/gpt-x", "deepseek/deepseek-chat", "qwen/qwen-plus"]
+MODELS = ["openai/gpt-x", "deepseek/deepseek-v4-flash", "qwen/qwen-plus"]
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 

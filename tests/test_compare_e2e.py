@@ -26,7 +26,7 @@ KEYS = {
 }
 PREFIX = {"openai": "OPENAI", "deepseek": "DEEPSEEK", "qwen": "DASHSCOPE"}
 KEY_VAR = {"openai": "OPENAI_API_KEY", "deepseek": "DEEPSEEK_API_KEY", "qwen": "DASHSCOPE_API_KEY"}
-MODELS = ["openai/gpt-x", "deepseek/deepseek-chat", "qwen/qwen-plus"]
+MODELS = ["openai/gpt-x", "deepseek/deepseek-v4-flash", "qwen/qwen-plus"]
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
 
@@ -76,7 +76,7 @@ def test_pipe_sections_in_given_order_each_key_to_its_own_server(
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
         "## openai/gpt-x\n\nAnswer from **A**.\n\n"
-        "## deepseek/deepseek-chat\n\nAnswer from B, 你好。\n\n"
+        "## deepseek/deepseek-v4-flash\n\nAnswer from B, 你好。\n\n"
         "## qwen/qwen-plus\n\nAnswer from C.\n"
     )
     for name, server in servers.items():
@@ -84,6 +84,22 @@ def test_pipe_sections_in_given_order_each_key_to_its_own_server(
         assert request.api_key == KEYS[name]
         assert request.messages[-1] == {"role": "user", "content": "Which is best?"}
     assert_overlapped(servers)
+
+
+def test_each_lane_asks_in_its_own_models_dialect(
+    run_llmchat: RunLLMChat, servers: dict[str, FakeOpenAI]
+) -> None:
+    # One --think, three dialects: DeepSeek's `thinking` object (and the retired name
+    # renamed), Qwen's `enable_thinking`, and nothing for a model without a switch.
+    models = ["openai/gpt-x", "deepseek/deepseek-reasoner", "qwen/qwen-plus"]
+    args = ["compare", "--think", *[a for m in models for a in ("-m", m)], "Think twice"]
+    result = run_llmchat(*args, env=provider_env(servers))
+    assert result.returncode == 0, result.stderr
+    deepseek, qwen, openai = (servers[n].last for n in ("deepseek", "qwen", "openai"))
+    assert deepseek.model == "deepseek-v4-flash"
+    assert deepseek.body["thinking"] == {"type": "enabled"}
+    assert qwen.body["enable_thinking"] is True
+    assert "thinking" not in openai.body and "enable_thinking" not in openai.body
 
 
 def test_stdin_is_the_question_like_one_shot(
@@ -111,7 +127,7 @@ def test_json_one_object_per_model_with_every_field(
     objects = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(o["provider"], o["model"], o["answer"]) for o in objects] == [
         ("openai", "gpt-x", "alpha"),
-        ("deepseek", "deepseek-chat", "beta"),
+        ("deepseek", "deepseek-v4-flash", "beta"),
     ]
     for obj in objects:
         assert set(obj) >= {
@@ -140,12 +156,12 @@ def test_one_server_failing_does_not_stop_the_others(
     assert result.returncode == 1
     assert "first answer, complete" in result.stdout
     assert "third answer, complete" in result.stdout
-    assert "## deepseek/deepseek-chat\n" in result.stdout
+    assert "## deepseek/deepseek-v4-flash\n" in result.stdout
     error_lines = [line for line in result.stderr.splitlines() if "rejected the API key" in line]
-    assert len(error_lines) == 1 and "deepseek/deepseek-chat" in error_lines[0]
+    assert len(error_lines) == 1 and "deepseek/deepseek-v4-flash" in error_lines[0]
     assert KEYS["deepseek"] not in result.stderr  # the echoed key is redacted
     assert "Traceback" not in result.stderr
-    assert re.search(r"deepseek/deepseek-chat .* failed", result.stderr)
+    assert re.search(r"deepseek/deepseek-v4-flash .* failed", result.stderr)
 
 
 def test_too_few_models_is_a_usage_error(
@@ -218,14 +234,15 @@ def test_columns_when_wide_stacked_panels_when_narrow(
     frames = screen.split("── openai/gpt-x")[0]
     assert "streaming" in frames
     headers_on_one_line = any(
-        "openai/gpt-x" in line and "deepseek/deepseek-chat" in line for line in frames.splitlines()
+        "openai/gpt-x" in line and "deepseek/deepseek-v4-flash" in line
+        for line in frames.splitlines()
     )
     assert headers_on_one_line == side_by_side
     if not side_by_side:
         assert "│" not in frames  # stacked panels: no column separator
     # Afterwards: both answers in full, one after the other, then the scoreboard.
     final = screen[screen.find("── openai/gpt-x") :]
-    assert final.index("── deepseek/deepseek-chat") < final.index("MODEL")
+    assert final.index("── deepseek/deepseek-v4-flash") < final.index("MODEL")
     assert final.count("alpha") == 300 and final.count("beta") == 300
 
 

@@ -241,6 +241,23 @@ def compare_command(
     no_reasoning: Annotated[
         bool, typer.Option("--no-reasoning", metavar="", help="Hide the models' thinking.")
     ] = False,
+    think: Annotated[
+        bool | None,
+        typer.Option(
+            "--think/--no-think",
+            metavar="",
+            help="Ask each model to think first, or not, in its own dialect.",
+            show_default=False,
+        ),
+    ] = None,
+    effort: Annotated[
+        str | None,
+        typer.Option(
+            "--effort",
+            metavar="LEVEL",
+            help="Thinking effort: low, medium, high or max (the nearest each model takes).",
+        ),
+    ] = None,
     raw: Annotated[
         bool,
         typer.Option("--raw", metavar="", help="Plain sections, even on a terminal."),
@@ -275,6 +292,7 @@ def compare_command(
         max_tokens=max_tokens,
         show_reasoning=False if no_reasoning else None,
         timeout=timeout,
+        thinking=_thinking_flag(think, effort),
     )
     question = gather_question(prompt or [], env)
     if question is None:

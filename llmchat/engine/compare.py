@@ -86,14 +86,27 @@ def check_count(specs: Sequence[str]) -> None:
     if not MIN_MODELS <= len(specs) <= MAX_MODELS:
         raise UsageError(
             f"compare needs {MIN_MODELS} to {MAX_MODELS} models, not {len(specs)}",
-            "name each with -m, e.g. -m deepseek/deepseek-chat -m qwen/qwen-plus",
+            "name each with -m, e.g. -m deepseek/deepseek-v4-flash -m qwen/qwen-plus",
         )
 
 
 def lane_session(base: Settings, choice: ModelChoice, history: Conversation) -> ChatSession:
-    """A session for one lane: `base`'s settings on `choice`'s provider, the same history."""
+    """A session for one lane: `base`'s settings on `choice`'s provider, the same history.
+
+    The lane asks in its own model's dialect (its requests go through session.request);
+    an old name that implies thinking (deepseek-reasoner) sets it, as /model would."""
     base.registry.require_key(choice.provider)
-    settings = replace(base, provider=choice.provider, model=choice.model, switched_provider=False)
+    thinking = base.thinking
+    if choice.alias is not None and choice.alias.thinking is not None:
+        thinking = "on" if choice.alias.thinking else "off"
+    settings = replace(
+        base,
+        provider=choice.provider,
+        model=choice.model,
+        switched_provider=False,
+        thinking=thinking,
+        alias=choice.alias,
+    )
     session = ChatSession(settings)
     session.conversation = Conversation(history.system, list(history.exchanges))
     return session

@@ -8,13 +8,13 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from llmchat.engine.request import ChatRequest as ChatRequest
     from llmchat.wire.client import ChatClient as ChatClient
-    from llmchat.wire.client import ChatRequest as ChatRequest
     from llmchat.wire.client import parse_usage as parse_usage
 
 _HOMES = {
     "ChatClient": "llmchat.wire.client",
-    "ChatRequest": "llmchat.wire.client",
+    "ChatRequest": "llmchat.engine.request",  # the neutral request: no SDK needed
     "parse_usage": "llmchat.wire.client",
 }
 

@@ -64,6 +64,7 @@ def compare(state: ReplState, arg: str) -> Reply:
         params=session.params,
         system=session.conversation.system,
         show_reasoning=session.show_reasoning,
+        thinking=session.thinking,
     )
     lanes = [
         lane_session(

@@ -138,7 +138,7 @@ def test_json_one_object_per_model_with_every_field(
         assert obj["usage"]["completion_tokens"] > 0
         assert 0 <= obj["time_to_first_token"] <= obj["total_time"]
     assert objects[1]["reasoning"] == "thinking it over"
-    assert objects[1]["cost"]["currency"] == "CNY"  # DeepSeek's price is known
+    assert objects[1]["cost"]["currency"] == "USD"  # DeepSeek bills V4 in USD: a known price
     assert objects[0]["cost"] is None  # gpt-x is not in any price list
 
 

@@ -291,9 +291,9 @@ def test_provider_switch_and_listing(
     chat.wait_prompt()
     chat.ask("/provider qwen", "no API key for Qwen")
     chat.ask("/provider deepsek", "did you mean 'deepseek'?")
-    chat.ask("/provider deepseek", "deepseek-chat")
+    chat.ask("/provider deepseek", "deepseek-v4-flash")  # the preset's default model
     chat.ask("hello", "echo: hello")
-    assert second_server.last.model == "deepseek-chat"
+    assert second_server.last.model == "deepseek-v4-flash"
     assert fake_server.chat_requests() == []
 
 

@@ -96,7 +96,17 @@ class StreamCutError(ApiError):
 
 
 _KEY_PATTERN = re.compile(
-    r"\b(sk-[A-Za-z0-9_\-]{6,}|hf_[A-Za-z0-9]{6,}|Bearer\s+[A-Za-z0-9._\-]{8,})"
+    r"\b(?:"
+    # Prefixes providers give their keys: OpenAI/Anthropic/DeepSeek, Hugging Face, Groq,
+    # xAI, Google, GitHub, Perplexity, Replicate, NVIDIA.
+    r"(?:sk|xai|pplx|nvapi)-[A-Za-z0-9_\-]{6,}|(?:hf|gsk|ghp|r8)_[A-Za-z0-9]{6,}"
+    r"|AIza[A-Za-z0-9_\-]{20,}"
+    r"|Bearer\s+[A-Za-z0-9._\-]{8,}"
+    # Anything long that mixes upper case, lower case and digits is treated as a token:
+    # words, paths, module names and hex digests never do all three at that length.
+    r"|(?=[A-Za-z0-9._\-]*[A-Z])(?=[A-Za-z0-9._\-]*[a-z])(?=[A-Za-z0-9._\-]*[0-9])"
+    r"[A-Za-z0-9._\-]{32,}"
+    r")"
 )
 
 

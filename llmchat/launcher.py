@@ -2,7 +2,8 @@
 
 `--version` and a bare `llmchat` on a terminal (the REPL) are the commands people
 type most; they skip Typer (and the pydantic it loads) entirely. Every LLMChatError
-from anywhere ends here as one line and its exit code; `--debug` shows the traceback.
+from anywhere ends here as one line and its exit code; `--debug` shows the traceback
+(redacted: a 401 body repeats the key, and the SDK's exception carries it).
 """
 
 from __future__ import annotations
@@ -79,6 +80,13 @@ def _typer_app(args: list[str], display: ErrorDisplay) -> int:
     return run_app(args, display)
 
 
+def _print_traceback(exc: BaseException) -> None:
+    """`--debug`'s traceback, chained exceptions included, with every key removed."""
+    from llmchat.debugging import print_traceback
+
+    print_traceback(exc, sys.stderr)
+
+
 def _quit(code: int) -> None:
     """Exit without tearing down ~1,000 imported modules one by one (130 ms or more).
 
@@ -135,8 +143,9 @@ def main(argv: list[str] | None = None) -> None:
             code = fast if fast is not None else _typer_app(args, display)
     except LLMChatError as err:
         if display.tracebacks:
-            raise
-        print_error(err)
+            _print_traceback(err)
+        else:
+            print_error(err)
         code = err.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("\n")
@@ -145,6 +154,9 @@ def main(argv: list[str] | None = None) -> None:
         # `llmchat ... | head`: the reader left; that is not a failure to report.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 0
+    except Exception as exc:  # a bug, or --debug's Click error: shown, redacted
+        _print_traceback(exc)
+        code = 1
     if argv is None:
         _quit(code)
     sys.exit(code)

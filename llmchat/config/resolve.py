@@ -335,7 +335,9 @@ def resolve_settings(flags: CliFlags, vars: Mapping[str, str], file_config: File
         # server": a default model never moves the user off a URL they chose.
         provider_explicit = True
     if flags.base_url:
-        provider = replace(provider, base_url=flags.base_url.rstrip("/"))
+        url = flags.base_url.rstrip("/")
+        custom = provider.custom_url or (provider.builtin and url != provider.base_url)
+        provider = replace(provider, base_url=url, custom_url=custom)
 
     choice = ModelChoice(provider, provider.default_model, asked=provider.default_model)
     if model_spec:

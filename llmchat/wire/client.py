@@ -11,6 +11,7 @@ stream instead, to tell our reader's faults from the server's.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlparse
@@ -34,6 +35,7 @@ from llmchat.errors import (
 from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, Usage
 from llmchat.providers.dialects import dialect, mentions_reasoning_content, prepare_messages
 from llmchat.providers.records import Provider
+from llmchat.wire.attempts import Attempts, attempts_of, duration
 from llmchat.wire.quirks import STREAM_OPTIONS, ServerQuirks
 from llmchat.wire.sse import (
     ChatStreamReader,
@@ -80,6 +82,16 @@ def _message_events(message: Any) -> Iterator[ChatEvent]:
         yield TextDelta(message.content)
 
 
+def error_name(provider: Provider) -> str:
+    """Who errors say answered: the preset's name, or the host when the URL is not the preset's.
+
+    "OpenAI answered, but…" about http://127.0.0.1:8080 sends people to OpenAI's status page.
+    """
+    if not provider.custom_url:
+        return provider.label
+    return urlparse(provider.base_url).netloc or provider.base_url
+
+
 class ChatClient:
     """Talks to one provider with that provider's key, and nobody else's."""
 
@@ -116,7 +128,8 @@ class ChatClient:
             default_headers=headers,
         )
         self._timeouts = timeouts
-        self._source = StreamSource(provider.label, provider.base_url, (api_key,))
+        self._who = error_name(provider)
+        self._source = StreamSource(self._who, provider.base_url, (api_key,))
         self._sdk_stream = vars.get("LLMCHAT_SDK_STREAM", "").strip().lower() in _TRUE
 
     # --- chat ---------------------------------------------------------------
@@ -134,13 +147,14 @@ class ChatClient:
             return
         reader = ChatStreamReader(self._source)
         response: Any = None
+        started = time.monotonic()
         try:
             response = self._open_stream(request, raw=True)
             yield from reader.events(self._blocks(response))
         except LLMChatError:
             raise
         except openai.APIError as exc:
-            raise self._translate(exc, mid_stream=reader.chunks > 0) from exc
+            raise self._translate(exc, started, mid_stream=reader.chunks > 0) from exc
         finally:
             if response is not None:
                 response.close()
@@ -160,6 +174,7 @@ class ChatClient:
     def _sdk_stream_events(self, request: ChatRequest) -> Iterator[ChatEvent]:
         received_any = False
         finish: Finish | None = None
+        started = time.monotonic()
         try:
             stream = self._open_stream(request)
             for chunk in stream:
@@ -183,7 +198,7 @@ class ChatClient:
         except json.JSONDecodeError as exc:
             raise malformed_chunk_error(self._source) from exc
         except openai.APIError as exc:
-            raise self._translate(exc, mid_stream=received_any) from exc
+            raise self._translate(exc, started, mid_stream=received_any) from exc
         if not received_any:
             raise no_completion_error(self._source)
         yield finish or Finish(None)
@@ -254,12 +269,13 @@ class ChatClient:
         return self._create(request, raw, stream=True)
 
     def _complete(self, request: ChatRequest) -> Iterator[ChatEvent]:
+        started = time.monotonic()
         try:
             response: Any = self._create(request, False)
         except json.JSONDecodeError as exc:
-            raise BadResponseError(f"{self.provider.label} sent a reply that is not JSON") from exc
+            raise BadResponseError(f"{self._who} sent a reply that is not JSON") from exc
         except openai.APIError as exc:
-            raise self._translate(exc, mid_stream=False) from exc
+            raise self._translate(exc, started, mid_stream=False) from exc
         if isinstance(response, str) or not getattr(response, "choices", None):
             raise self._not_an_api(response if isinstance(response, str) else "")
         choice = response.choices[0]
@@ -273,21 +289,32 @@ class ChatClient:
     # --- models ---------------------------------------------------------------
 
     def list_models(self) -> list[str]:
+        started = time.monotonic()
         try:
             page = self._sdk.models.list()
             return sorted(model.id for model in page)
         except openai.APIError as exc:
-            raise self._translate(exc, mid_stream=False) from exc
+            raise self._translate(exc, started, mid_stream=False) from exc
         except (json.JSONDecodeError, AttributeError, TypeError) as exc:
-            raise BadResponseError(f"{self.provider.label} sent an unreadable model list") from exc
+            raise BadResponseError(f"{self._who} sent an unreadable model list") from exc
 
     # --- errors ---------------------------------------------------------------
+
+    def _no_answer(self, tried: Attempts) -> str:
+        read = f"{self._timeouts.read:g} s"
+        who = self._who
+        if tried.count <= 1:
+            return f"no answer from {who} within {read}"
+        return (
+            f"no answer from {who}: {tried.count} attempts of {read} each, "
+            f"{duration(tried.waited)} in all"
+        )
 
     def _not_an_api(self, body: str) -> BadResponseError:
         looks_html = "<html" in body[:500].lower() or "<!doctype" in body[:500].lower()
         what = "a web page" if looks_html else "something that is not an API response"
         return BadResponseError(
-            f"{self.provider.label} answered with {what} at {self.provider.base_url}",
+            f"{self._who} answered with {what} at {self.provider.base_url}",
             "check the base URL (it usually ends in /v1)",
         )
 
@@ -300,11 +327,16 @@ class ChatClient:
                 message = inner["message"]
         return server_says(message, [self._key])
 
-    def _translate(self, exc: openai.APIError, *, mid_stream: bool) -> ApiError:
-        """One readable line (and a fix) for every way the API can fail."""
-        who = self.provider.label
+    def _translate(self, exc: openai.APIError, started: float, *, mid_stream: bool) -> ApiError:
+        """One readable line (and a fix) for every way the API can fail.
+
+        Retried failures say how many attempts over how long (the SDK retries twice),
+        and a 429 says what the server's Retry-After asked for.
+        """
+        who = self._who
         key_var = self.provider.key_env or "the key"
         said = self._server_says(exc)
+        tried = attempts_of(exc, started)
         if isinstance(exc, openai.APITimeoutError):
             if mid_stream:
                 return StreamCutError(
@@ -312,8 +344,7 @@ class ChatClient:
                     "the reply above is incomplete; /retry or run again",
                 )
             return ApiTimeoutError(
-                f"no answer from {who} within {self._timeouts.read:g} s",
-                "try again, or raise --timeout (LLMCHAT_TIMEOUT)",
+                self._no_answer(tried), "try again, or raise --timeout (LLMCHAT_TIMEOUT)"
             )
         if isinstance(exc, openai.APIConnectionError):
             if mid_stream:
@@ -322,7 +353,7 @@ class ChatClient:
                     "the reply above is incomplete; /retry or run again",
                 )
             return NetworkError(
-                f"cannot reach {who} at {self.provider.base_url}",
+                f"cannot reach {who} at {self.provider.base_url} ({tried.summary()})",
                 "check the network and the base URL"
                 + (" — is the local server running?" if self.provider.local else ""),
             )
@@ -347,16 +378,28 @@ class ChatClient:
                     f"see `llmchat models -p {self.provider.name}`, or {url_hint}",
                 )
             if status == 429:
-                return RateLimitError(
-                    f"{who} is rate-limiting this key (429, after retries): {said}",
-                    "wait a little and try again, or check your quota",
-                )
+                return _rate_limited(who, tried, said)
             if status >= 500:
                 return ServerError(
-                    f"{who} had a server error ({status}, after retries): {said}",
+                    f"{who} had a server error ({status}, {tried.summary()}): {said}",
                     "try again later",
                 )
             return ApiError(f"{who} refused the request ({status}): {said}")
         if isinstance(exc, openai.APIResponseValidationError):
             return BadResponseError(f"{who} sent a reply llmchat cannot read: {said}")
         return ApiError(f"{who}: {said}")
+
+
+def _rate_limited(who: str, tried: Attempts, said: str) -> RateLimitError:
+    """429: the attempts made and, when the server said, how long it asks to wait."""
+    wait = tried.retry_after
+    if wait is None or wait <= 0:
+        return RateLimitError(
+            f"{who} is rate-limiting this key (429, {tried.summary()}): {said}",
+            "wait a little and try again, or check your quota",
+        )
+    return RateLimitError(
+        f"{who} is rate-limiting this key (429, {tried.summary()}; "
+        f"the server asks to wait {duration(wait)}): {said}",
+        f"try again in {duration(wait)}, or check your quota",
+    )

@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from llmchat import __version__
+from llmchat.cli.helpfmt import name_values_in_help
 from llmchat.environment import Environment
 from llmchat.errors import ErrorDisplay, UsageError
 
@@ -21,6 +22,9 @@ try:  # Typer >= 0.24 vendors Click; older releases use Click itself.
     from typer._click.exceptions import ClickException
 except ImportError:  # pragma: no cover
     from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found,unused-ignore]
+
+
+name_values_in_help()
 
 
 class DefaultChatGroup(TyperGroup):
@@ -73,12 +77,33 @@ DebugOption = Annotated[
 ]
 
 
+#: `--version` on every command too, so it works after any flag (`llmchat -p deepseek
+#: --version`): Click only looks for the group's own options before the subcommand.
+#: Parsed by Click, so `-s --version` and `-- --version` stay text.
+VersionOption = Annotated[
+    bool,
+    typer.Option(
+        "--version",
+        "-V",
+        metavar="",
+        help="Print the version and exit.",
+        callback=_version,
+        is_eager=True,
+    ),
+]
+
+
 @app.callback()
 def _root(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", "-V", help="Print the version and exit.", callback=_version, is_eager=True
+            "--version",
+            "-V",
+            metavar="",
+            help="Print the version and exit.",
+            callback=_version,
+            is_eager=True,
         ),
     ] = False,
 ) -> None:
@@ -180,6 +205,7 @@ def chat_command(
             help="Send piped stdin even if it is not UTF-8 text (bad bytes become \ufffd).",
         ),
     ] = False,
+    version: VersionOption = False,
 ) -> None:
     """Ask one question, or open the interactive chat (the default command)."""
     from llmchat.cli.chat import OneShotOptions, gather_question, run_one_shot
@@ -275,6 +301,7 @@ def compare_command(
         typer.Option(metavar="SECONDS", help="Seconds to wait for each server (default 120)."),
     ] = None,
     debug: DebugOption = False,
+    version: VersionOption = False,
 ) -> None:
     """Ask several models one question at once and compare the answers side by side."""
     from llmchat.cli.chat import gather_question
@@ -318,6 +345,7 @@ def _thinking_flag(think: bool | None, effort: str | None) -> str | None:
 @app.command("providers")
 def providers_command(
     debug: DebugOption = False,
+    version: VersionOption = False,
 ) -> None:
     """List providers: base URL, key variable and whether the key is set (masked)."""
     from llmchat.cli.listing import print_providers
@@ -328,6 +356,7 @@ def providers_command(
 @app.command("setup")
 def setup_command(
     debug: DebugOption = False,
+    version: VersionOption = False,
 ) -> None:
     """Choose a provider, paste and check its key, choose a model; saved to config.toml."""
     from llmchat.setup.wizard import run_setup
@@ -348,12 +377,19 @@ def models_command(
         bool,
         typer.Option("--offline", metavar="", help="Show the built-in list; don't ask the server."),
     ] = False,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url", metavar="URL", help="Ask this server instead of the provider's."
+        ),
+    ] = None,
     debug: DebugOption = False,
+    version: VersionOption = False,
 ) -> None:
     """List a provider's models, from its /models endpoint (or the built-in list)."""
     from llmchat.cli.listing import print_models
 
-    print_models(Environment.from_process(), provider, offline=offline)
+    print_models(Environment.from_process(), provider, offline=offline, base_url=base_url)
 
 
 chats_app = typer.Typer(
@@ -393,6 +429,7 @@ def chats_list(
         typer.Option("--reindex", metavar="", help="Rebuild the search index from the files."),
     ] = False,
     debug: DebugOption = False,
+    version: VersionOption = False,
 ) -> None:
     """List saved chats, newest first: the latest 20 that got a reply (`llmchat chats`
     alone); --all lists every one."""

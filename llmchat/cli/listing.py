@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 from llmchat.environment import Environment
-from llmchat.errors import LLMChatError
+from llmchat.errors import LLMChatError, UsageError
 from llmchat.providers.catalog import alias_for, aliases_of
-from llmchat.providers.records import Price
+from llmchat.providers.records import Price, Provider
+
+
+def with_base_url(provider: Provider, base_url: str) -> Provider:
+    """`--base-url`: the same provider (its key, its models) at another address."""
+    from dataclasses import replace
+    from urllib.parse import urlparse
+
+    url = base_url.strip().rstrip("/")
+    if urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc:
+        raise UsageError(
+            f"--base-url must be an http(s) URL, not {base_url!r}", "e.g. http://localhost:8080/v1"
+        )
+    custom = provider.custom_url or (provider.builtin and url != provider.base_url)
+    return replace(provider, base_url=url, custom_url=custom)
 
 
 def print_providers(env: Environment) -> None:
@@ -16,7 +30,9 @@ def print_providers(env: Environment) -> None:
     env.stdout.write(provider_table(registry) + "\n")
 
 
-def print_models(env: Environment, provider_name: str | None, *, offline: bool) -> None:
+def print_models(
+    env: Environment, provider_name: str | None, *, offline: bool, base_url: str | None = None
+) -> None:
     from llmchat.config import CliFlags, load_registry, load_settings
 
     if provider_name:
@@ -25,6 +41,8 @@ def print_models(env: Environment, provider_name: str | None, *, offline: bool) 
     else:
         settings = load_settings(env, CliFlags())
         registry, provider = settings.registry, settings.provider
+    if base_url:
+        provider = with_base_url(provider, base_url)
     names = provider.model_names()
     source = "built-in list"
     if not offline and not registry.usable(provider):

@@ -13,8 +13,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from llmchat import __version__
-from llmchat.cli.helpfmt import name_values_in_help
+from llmchat.cli.presentation import VersionOption, name_values_in_help
 from llmchat.environment import Environment
 from llmchat.errors import ErrorDisplay, UsageError
 
@@ -50,12 +49,6 @@ app = typer.Typer(
 )
 
 
-def _version(value: bool) -> None:
-    if value:
-        print(f"llmchat {__version__}")
-        raise typer.Exit()
-
-
 def _show_tracebacks(ctx: typer.Context, value: bool) -> None:
     """`--debug` parsed: tell the launcher's ErrorDisplay (run_app passes it as ctx.obj)."""
     if value and isinstance(ctx.obj, ErrorDisplay):
@@ -77,35 +70,9 @@ DebugOption = Annotated[
 ]
 
 
-#: `--version` on every command too, so it works after any flag (`llmchat -p deepseek
-#: --version`): Click only looks for the group's own options before the subcommand.
-#: Parsed by Click, so `-s --version` and `-- --version` stay text.
-VersionOption = Annotated[
-    bool,
-    typer.Option(
-        "--version",
-        "-V",
-        metavar="",
-        help="Print the version and exit.",
-        callback=_version,
-        is_eager=True,
-    ),
-]
-
-
 @app.callback()
 def _root(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version",
-            "-V",
-            metavar="",
-            help="Print the version and exit.",
-            callback=_version,
-            is_eager=True,
-        ),
-    ] = False,
+    version: VersionOption = False,
 ) -> None:
     """Chat with any OpenAI-compatible model from the terminal."""
 

@@ -1,4 +1,6 @@
-"""`--help` names values (MODEL, URL, SECONDS) or nothing, never Python types.
+"""How the command line presents itself: `--help` and `--version`.
+
+`--help` names values (MODEL, URL, SECONDS) or nothing, never Python types.
 
 Typer's help table has a type column that shows `<bool>` beside every flag and
 `<list[str]>` beside QUESTION: words for programmers, not for people typing a command.
@@ -8,7 +10,33 @@ before any help is drawn. Only the Typer path (cli/app.py) loads this module.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+import typer
+
+from llmchat import __version__
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"llmchat {__version__}")
+        raise typer.Exit()
+
+
+#: `--version` on the app and on every command, so it works after any flag
+#: (`llmchat -p deepseek --version`): Click only looks for the group's own options
+#: before the subcommand. Parsed by Click, so `-s --version` and `-- --version` stay text.
+VersionOption = Annotated[
+    bool,
+    typer.Option(
+        "--version",
+        "-V",
+        metavar="",
+        help="Print the version and exit.",
+        callback=_version,
+        is_eager=True,
+    ),
+]
 
 
 def _option_value_name(self: Any, ctx: Any) -> str | None:

@@ -56,6 +56,9 @@ def print_models(
         )
         try:
             names = client.list_models()
+            from llmchat.engine.served_models import ServedModels
+
+            ServedModels(env.data_dir).remember(provider.name, provider.base_url, names)
             source = f"{provider.base_url}/models"
         except LLMChatError as err:
             env.stderr.write(f"llmchat: {err.message}; showing the built-in list\n")

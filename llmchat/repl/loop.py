@@ -23,6 +23,7 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.output import Output
 
 from llmchat.config import CliFlags
+from llmchat.engine import served_models
 from llmchat.environment import Environment
 from llmchat.errors import EXIT_OK, LLMChatError
 from llmchat.interrupts import sigint_deferred, sigint_ignored, sigint_once
@@ -322,6 +323,7 @@ def run_repl(
 
     hold = WarningHold()
     session, loaded = open_session(env, flags, start, warn=commands.warner(env, hold))
+    served_models.bind(env.data_dir)  # what servers listed before: for /model <Tab>
     state = ReplState(session=session, env=env, flags=flags, raw=raw, saving=start.save, hold=hold)
     if banner is None:
         from llmchat.setup.firstrun import banner_for

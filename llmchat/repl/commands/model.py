@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+from llmchat.engine import served_models
 from llmchat.engine.session import ChatSession
+from llmchat.providers.records import Provider
 from llmchat.render.listings import provider_table
 from llmchat.repl.commands.registry import ReplState, Reply, command
 
 
 def _model_names(session: ChatSession) -> list[str]:
+    """The current provider's models bare, every usable provider's as PROVIDER/MODEL.
+
+    A server that has listed its models (/model, `llmchat models`, now or in an
+    earlier run) is completed from that list; others from the built-in one. Old
+    names too: users keep typing deepseek-reasoner for years.
+    """
     from llmchat.providers.catalog import aliases_of
 
-    # Old names too: users keep typing deepseek-reasoner for years.
-    names = [*session.known_models(), *aliases_of(session.provider)]
+    cache = served_models.bound()
+    current = session.provider
+
+    def names_of(provider: Provider) -> list[str]:
+        listed = cache.get(provider.name, provider.base_url)
+        return [*(listed or provider.model_names()), *aliases_of(provider)]
+
+    own = [*(cache.get(current.name, current.base_url) or session.known_models())]
+    own += aliases_of(current)
+    names = [*own, *(f"{current.name}/{m}" for m in own)]
     for provider in session.registry.providers:
-        if provider.name != session.provider.name and session.registry.usable(provider):
-            served = [*provider.model_names(), *aliases_of(provider)]
-            names += [f"{provider.name}/{m}" for m in served]
+        if provider.name != current.name and session.registry.usable(provider):
+            names += [f"{provider.name}/{m}" for m in names_of(provider)]
     return names
 
 
@@ -33,6 +48,8 @@ def model(state: ReplState, arg: str) -> Reply:
     session = state.session
     if not arg:
         served = session.server_models()
+        if served:
+            served_models.bound().remember(session.provider.name, session.provider.base_url, served)
         names = served or session.provider.model_names()
         if session.model not in names:
             names = [session.model, *names]

@@ -133,6 +133,13 @@ def main(argv: list[str] | None = None) -> None:
     if args in (["--version"], ["-V"]):
         print(f"llmchat {__version__}")
         return
+    if args[:1] == ["__complete"]:  # a shell asking for Tab candidates: no Typer
+        from llmchat.cli.completion import run_complete
+
+        code = run_complete(args[1:])
+        if argv is None:
+            _quit(code)
+        sys.exit(code)
     display = ErrorDisplay()  # `--debug`, once the Typer app has parsed it
     try:
         _check_argv(args)

@@ -359,6 +359,16 @@ def models_command(
     print_models(Environment.from_process(), provider, offline=offline, base_url=base_url)
 
 
+@app.command("completion")
+def completion_command(
+    shell: Annotated[str, typer.Argument(metavar="bash|zsh|fish", help="Your shell.")],
+) -> None:
+    """Print a Tab-completion script for your shell (see the README to load it)."""
+    from llmchat.cli.completion_scripts import script
+
+    print(script(shell), end="")
+
+
 chats_app = typer.Typer(
     help="Saved chats: list, search, show, export, delete.", no_args_is_help=False
 )

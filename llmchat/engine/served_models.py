@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -76,6 +75,8 @@ class ServedModels:
     def _save(self, entries: dict[str, list[str]]) -> None:
         if self.path is None:
             return
+        import tempfile  # only when a server has listed something new
+
         data = {"version": 1, "saved": int(time.time()), "servers": entries}
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from llmchat.cli.presentation import VersionOption, name_values_in_help
+from llmchat.cli.presentation import VersionOption, present
 from llmchat.environment import Environment
 from llmchat.errors import ErrorDisplay, UsageError
 
@@ -21,9 +21,6 @@ try:  # Typer >= 0.24 vendors Click; older releases use Click itself.
     from typer._click.exceptions import ClickException
 except ImportError:  # pragma: no cover
     from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found,unused-ignore]
-
-
-name_values_in_help()
 
 
 class DefaultChatGroup(TyperGroup):
@@ -359,15 +356,7 @@ def models_command(
     print_models(Environment.from_process(), provider, offline=offline, base_url=base_url)
 
 
-@app.command("completion")
-def completion_command(
-    shell: Annotated[str, typer.Argument(metavar="bash|zsh|fish", help="Your shell.")],
-) -> None:
-    """Print a Tab-completion script for your shell (see the README to load it)."""
-    from llmchat.cli.completion_scripts import script
-
-    print(script(shell), end="")
-
+present(app)  # value names in --help, and `llmchat completion SHELL`
 
 chats_app = typer.Typer(
     help="Saved chats: list, search, show, export, delete.", no_args_is_help=False

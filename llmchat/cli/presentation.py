@@ -1,4 +1,4 @@
-"""How the command line presents itself: `--help` and `--version`.
+"""How the command line presents itself: `--help`, `--version`, `completion SHELL`.
 
 `--help` names values (MODEL, URL, SECONDS) or nothing, never Python types.
 
@@ -63,3 +63,17 @@ def name_values_in_help() -> None:
     ):
         if cls is not None and hasattr(cls, "display_type_rich"):
             cls.display_type_rich = method
+
+
+def present(app: typer.Typer) -> None:
+    """Value names in `--help`, and `llmchat completion SHELL` (cli/completion_scripts.py)."""
+    name_values_in_help()
+
+    @app.command("completion")
+    def completion_command(
+        shell: Annotated[str, typer.Argument(metavar="bash|zsh|fish", help="Your shell.")],
+    ) -> None:
+        """Print a Tab-completion script for your shell (see the README to load it)."""
+        from llmchat.cli.completion_scripts import script
+
+        print(script(shell), end="")

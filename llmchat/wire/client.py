@@ -300,6 +300,12 @@ class ChatClient:
 
     # --- errors ---------------------------------------------------------------
 
+    def _where(self) -> str:
+        """"OpenAI at https://…", or only the URL when errors name the host anyway."""
+        if self.provider.custom_url:
+            return self.provider.base_url
+        return f"{self._who} at {self.provider.base_url}"
+
     def _no_answer(self, tried: Attempts) -> str:
         read = f"{self._timeouts.read:g} s"
         who = self._who
@@ -353,7 +359,7 @@ class ChatClient:
                     "the reply above is incomplete; /retry or run again",
                 )
             return NetworkError(
-                f"cannot reach {who} at {self.provider.base_url} ({tried.summary()})",
+                f"cannot reach {self._where()} ({tried.summary()})",
                 "check the network and the base URL"
                 + (" — is the local server running?" if self.provider.local else ""),
             )

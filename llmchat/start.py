@@ -83,6 +83,7 @@ def open_session(
         raise
     session = ChatSession(settings, quirks=ServerQuirks.in_data_dir(env.data_dir))
     if loaded is not None:
+        session.role = loaded.role
         for question, answer in loaded.exchanges():
             if answer is None:
                 continue

@@ -136,6 +136,8 @@ class Reply:
     model: str | None = None
     #: How many requests this reply answers before the next one in the queue is used.
     repeat: int = 1
+    #: Several answers (`n` > 1): one choice per text in a non-streamed body.
+    choices: list[str] | None = None
 
 
 @dataclass
@@ -405,6 +407,14 @@ class _Handler(BaseHTTPRequestHandler):
             "model": model,
             "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
         }
+        for index, extra in enumerate(reply.choices or [], start=1):
+            obj["choices"].append(
+                {
+                    "index": index,
+                    "message": {"role": "assistant", "content": extra},
+                    "finish_reason": reply.finish_reason,
+                }
+            )
         if usage is not None:
             obj["usage"] = usage
         data = _dumps(obj).encode()

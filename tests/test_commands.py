@@ -330,7 +330,7 @@ def test_completions(state: ReplState) -> None:
     assert "deepseek/deepseek-reasoner" in models  # old names are still offered
     assert not any(m.startswith("qwen/") for m in models)  # no DASHSCOPE key
     assert "deepseek" in completions_for(state.session, "provider")
-    assert completions_for(state.session, "set") == list(PARAM_NAMES)
+    assert completions_for(state.session, "set") == [*PARAM_NAMES, "stop", "seed"]
     assert "model" in completions_for(state.session, "help")
     assert completions_for(state.session, "nosuch") == []
     assert completions_for(state.session, "clear") == []

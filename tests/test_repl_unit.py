@@ -123,3 +123,23 @@ def test_toolbar_shows_the_thinking_setting(repl: Repl, state: ReplState) -> Non
     assert "think" not in "".join(fragment[1] for fragment in repl._toolbar())
     dispatch(state, "/think medium")
     assert " · think medium" in "".join(fragment[1] for fragment in repl._toolbar())
+
+
+def test_toolbar_shows_the_role_and_attached_files(repl: Repl, state: ReplState) -> None:
+    from llmchat.inputs.attachments import Attachment
+
+    state.session.role = "reviewer"
+    state.pending_files.append(Attachment("app.py", "x = 1\n", "python"))
+    text = "".join(fragment[1] for fragment in repl._toolbar())
+    assert "role reviewer" in text and "1 file(s) attached" in text
+
+
+def test_role_names_complete_from_builtins_and_files(state: ReplState, tmp_path: object) -> None:
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    state.env.config_dir = tmp_path
+    (tmp_path / "roles").mkdir()
+    (tmp_path / "roles" / "rust-tutor.md").write_text("Teach Rust.", encoding="utf-8")
+    assert _complete(state, "/role r") == ["reviewer", "rust-tutor"]
+    assert _complete(state, "/check gpt-4o-m") == ["gpt-4o-mini"]

@@ -8,7 +8,11 @@ from typing import Any
 
 import pytest
 
+from llmchat.engine.request import OutputFormat
 from llmchat.errors import EXIT_API, EXIT_USAGE, UsageError
+from llmchat.providers.catalog import find_model
+from llmchat.providers.presets import preset
+from llmchat.providers.records import ModelInfo
 from llmchat.structured.output import (
     InvalidAnswerError,
     check_answer,
@@ -22,6 +26,7 @@ from llmchat.structured.request import (
     OutputCapability,
     OutputPlan,
     is_strict_compatible,
+    output_capability,
     plan_output,
 )
 from llmchat.structured.shortschema import load_schema, parse_short_schema
@@ -113,38 +118,50 @@ SCHEMA = parse_short_schema("score int, issues [title, suggestion]")
 
 def test_schema_mode_sends_json_schema_and_no_instruction() -> None:
     plan = plan_output(OutputCapability(schema_mode=True), schema=SCHEMA, name="review")
-    assert plan.response_format == {
-        "type": "json_schema",
-        "json_schema": {"name": "review", "schema": SCHEMA, "strict": True},
-    }
+    assert plan.output == OutputFormat("json_schema", SCHEMA, "review", strict=True)
     assert plan.instruction is None
     assert plan.system_prompt("Be brief.") == "Be brief."
 
 
 def test_without_schema_mode_the_schema_goes_into_the_prompt_with_json_mode() -> None:
     plan = plan_output(OutputCapability(json_mode=True, schema_mode=False), schema=SCHEMA)
-    assert plan.response_format == {"type": "json_object"}
+    assert plan.output == OutputFormat("json_object")
     assert plan.instruction is not None and "json" in plan.instruction.lower()
     assert json.dumps(SCHEMA, separators=(",", ":")) in plan.instruction
     assert plan.system_prompt("Be brief.") == f"Be brief.\n\n{plan.instruction}"
     bare = plan_output(OutputCapability(json_mode=False), schema=SCHEMA)
-    assert bare.response_format is None and bare.instruction == plan.instruction
+    assert bare.output is None and bare.instruction == plan.instruction
 
 
 def test_json_mode_adds_the_word_json_only_where_the_provider_needs_it() -> None:
-    assert plan_output(OutputCapability(), want_json=True) == OutputPlan({"type": "json_object"})
+    assert plan_output(OutputCapability(), want_json=True) == OutputPlan(
+        OutputFormat("json_object")
+    )
     needy = plan_output(OutputCapability(needs_json_word=True), want_json=True)
-    assert needy == OutputPlan({"type": "json_object"}, JSON_INSTRUCTION)
+    assert needy == OutputPlan(OutputFormat("json_object"), JSON_INSTRUCTION)
     assert needy.system_prompt(None) == JSON_INSTRUCTION
-    assert plan_output(OutputCapability(json_mode=False), want_json=True).response_format is None
+    assert plan_output(OutputCapability(json_mode=False), want_json=True).output is None
     assert plan_output(OutputCapability(schema_mode=True)) == OutputPlan()
 
 
 def test_a_hand_written_open_schema_is_sent_non_strict() -> None:
     loose = {"type": "object", "properties": {"a": {"type": "string"}}}
     plan = plan_output(OutputCapability(schema_mode=True), schema=loose)
-    assert plan.response_format is not None
-    assert plan.response_format["json_schema"]["strict"] is False
+    assert plan.output is not None and plan.output.strict is False
+
+
+def test_capabilities_come_from_the_catalog_then_the_provider() -> None:
+    openai, deepseek, ollama = preset("openai"), preset("deepseek"), preset("ollama")
+    assert openai is not None and deepseek is not None and ollama is not None
+    gpt = find_model(openai, "gpt-4o-mini")
+    assert gpt is not None
+    assert output_capability(openai, gpt) == OutputCapability(True, True, True)
+    v4 = find_model(deepseek, "deepseek-v4-flash")
+    assert v4 is not None
+    assert output_capability(deepseek, v4) == OutputCapability(True, False, True)
+    # A model no catalog entry vouches for: what its provider serves.
+    assert output_capability(ollama, ModelInfo("mistral")) == OutputCapability(True, True, False)
+    assert output_capability(deepseek, ModelInfo("mine")) == OutputCapability(True, False, True)
 
 
 # --- checking the answer -------------------------------------------------------------------

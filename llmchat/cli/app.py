@@ -18,6 +18,7 @@ from llmchat.environment import Environment
 from llmchat.errors import ErrorDisplay, UsageError
 
 if TYPE_CHECKING:
+    from llmchat.cli.chat import RoleChoice
     from llmchat.inputs.attachments import Attachment
 
 try:  # Typer >= 0.24 vendors Click; older releases use Click itself.
@@ -113,6 +114,36 @@ def chat_command(
             "-f", "--file", metavar="PATH", help="Attach a text file (- is stdin); repeatable."
         ),
     ] = None,
+    json_output: Annotated[
+        bool,
+        typer.Option("--json", metavar="", help="Answer with a JSON object (printed clean)."),
+    ] = False,
+    schema: Annotated[
+        str | None,
+        typer.Option(
+            "--schema",
+            metavar="FILE|SPEC",
+            help="Answer matching a JSON schema: a .json file, JSON, or 'score int, tags [str]'.",
+        ),
+    ] = None,
+    retry_invalid: Annotated[
+        int,
+        typer.Option(
+            "--retry-invalid", metavar="N", min=0, help="Ask again up to N times on invalid JSON."
+        ),
+    ] = 0,
+    stop: Annotated[
+        list[str] | None,
+        typer.Option("--stop", metavar="SEQ", help="Stop the reply at SEQ; repeatable (up to 4)."),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", metavar="N", help="Ask for repeatable sampling (where supported)."),
+    ] = None,
+    choices: Annotated[
+        int,
+        typer.Option("-n", metavar="N", min=1, help="N answers in one request, numbered."),
+    ] = 1,
     temperature: Annotated[
         float | None, typer.Option(metavar="FLOAT", help="Sampling temperature, 0–2.")
     ] = None,
@@ -158,6 +189,18 @@ def chat_command(
         bool,
         typer.Option("--usage", metavar="", help="Print tokens and cost to stderr afterwards."),
     ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", metavar="", help="Have the answer checked for errors (shown on stderr)."
+        ),
+    ] = False,
+    check_model: Annotated[
+        str | None,
+        typer.Option(
+            "--check-model", metavar="MODEL", help="Model for --check (default: the same one)."
+        ),
+    ] = None,
     base_url: Annotated[
         str | None,
         typer.Option("--base-url", metavar="URL", help="Override the provider's base URL."),
@@ -206,15 +249,20 @@ def chat_command(
         show_reasoning=False if no_reasoning else None,
         timeout=timeout,
         thinking=_thinking_flag(think, effort),
+        json=True if json_output else None,
+        schema=_schema(schema),
+        stop=tuple(stop or ()),
+        seed=seed,
     )
     if var and not role:
         raise UsageError("--var fills a role's variables, but no role is given", "add -r NAME")
+    chosen: RoleChoice | None = None
     if role:
-        from llmchat.cli.chat import apply_role
+        from llmchat.cli.chat import RoleChoice
         from llmchat.roles.files import find_role
         from llmchat.roles.variables import parse_var_flags
 
-        flags = apply_role(flags, find_role(env.config_dir, role), parse_var_flags(var or []))
+        chosen = RoleChoice(find_role(env.config_dir, role), parse_var_flags(var or []))
     attachments: tuple[Attachment, ...] = ()
     if files:
         from llmchat.inputs.attachments import read_attachments
@@ -226,8 +274,16 @@ def chat_command(
     if question is None:
         from llmchat.repl.loop import run_repl
 
-        raise typer.Exit(run_repl(env, flags, start, raw=raw))
-    options = OneShotOptions(raw=raw, show_usage=usage, attachments=attachments)
+        raise typer.Exit(run_repl(env, flags, start, raw=raw, role=chosen))
+    options = OneShotOptions(
+        raw=raw,
+        show_usage=usage,
+        attachments=attachments,
+        role=chosen,
+        check=(check_model or "") if check or check_model else None,
+        choices=choices,
+        retry_invalid=retry_invalid,
+    )
     raise typer.Exit(run_one_shot(env, flags, start, question, options))
 
 
@@ -335,6 +391,14 @@ def _thinking_flag(think: bool | None, effort: str | None) -> str | None:
             raise UsageError("--no-think and --effort contradict each other", "drop one")
         return level
     return None if think is None else ("on" if think else "off")
+
+
+def _schema(argument: str | None) -> dict[str, Any] | None:
+    if argument is None:
+        return None
+    from llmchat.structured.shortschema import load_schema
+
+    return load_schema(argument)
 
 
 @app.command("providers")
@@ -529,6 +593,11 @@ def usage_command(
     print_usage(Environment.from_process(), since, month, as_json)
 
 
+from llmchat.cli.roles import roles_app  # noqa: E402
+
+app.add_typer(roles_app, name="roles")
+
+
 def run_app(args: list[str], display: ErrorDisplay | None = None) -> int:
     """Run the Typer app; Click's usage errors become our one-line UsageError.
 
@@ -544,7 +613,15 @@ def run_app(args: list[str], display: ErrorDisplay | None = None) -> int:
         ctx = getattr(err, "ctx", None)
         if ctx is not None:
             hint = f"see `{ctx.command_path} --help`"
-        elif args and args[0] in ("providers", "models", "chats", "usage"):
+        elif args and args[0] in (
+            "providers",
+            "models",
+            "chats",
+            "usage",
+            "setup",
+            "compare",
+            "roles",
+        ):
             hint = f"see `llmchat {args[0]} --help`"
         else:
             hint = "see `llmchat chat --help`"

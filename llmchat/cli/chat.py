@@ -6,8 +6,8 @@ Exit codes: 0 answered, 1 the API failed (or the reply came back incomplete),
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
 
 from llmchat.config import CliFlags
@@ -22,10 +22,25 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class RoleChoice:
+    """`-r NAME` with its `--var` values, applied once the session exists."""
+
+    role: Role
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class OneShotOptions:
     raw: bool = False
     show_usage: bool = False
     attachments: tuple[Attachment, ...] = ()
+    role: RoleChoice | None = None
+    #: `--check`: after the answer, ask this model ("" = the same one) to check it.
+    check: str | None = None
+    #: `-n N`: answers in one request.
+    choices: int = 1
+    #: `--retry-invalid N`: ask again up to N times when the JSON does not check out.
+    retry_invalid: int = 0
 
 
 def _stdin_bytes(env: Environment) -> BinaryIO | None:
@@ -75,23 +90,6 @@ def gather_question(
     return compose_question(question, attachments)
 
 
-def apply_role(flags: CliFlags, role: Role, values: dict[str, str]) -> CliFlags:
-    """The role's prompt (variables filled) and defaults, under what the user typed."""
-    from llmchat.roles.variables import fill_variables
-
-    prompt = fill_variables(role.prompt, values, role=f"role {role.name!r}")
-    d = role.defaults
-    return replace(
-        flags,
-        system=flags.system if flags.system is not None else prompt,
-        model=flags.model if flags.model is not None else d.model,
-        provider=flags.provider if flags.provider is not None else d.provider,
-        temperature=flags.temperature if flags.temperature is not None else d.temperature,
-        top_p=flags.top_p if flags.top_p is not None else d.top_p,
-        max_tokens=flags.max_tokens if flags.max_tokens is not None else d.max_tokens,
-    )
-
-
 def note(env: Environment, text: str) -> None:
     """A remark for the human, on stderr so it never mixes with the answer."""
     colour = env.stderr_isatty and not env.no_color
@@ -118,37 +116,38 @@ def usage_line(session: ChatSession) -> str:
     return f"usage: {prompt} · {completion} · {format_cost_text(record)} · {where}"
 
 
-def check_attachments_fit(
-    session: ChatSession, question: str, attachments: Sequence[Attachment]
-) -> None:
-    """Refuse, before anything is sent, files that leave the model no room to answer."""
-    window = session.context_window
-    if window is None:
-        return
-    from llmchat.engine.context import default_reply_budget
-    from llmchat.engine.tokens import counter_for
-    from llmchat.inputs.attachments import check_fits
-
-    counter = counter_for(session.model)
-    files = [(a.label, counter.count(a.fenced())) for a in attachments]
-    rest = counter.count_messages(session.conversation.messages(pending_user=question))
-    parts = [("the rest of the question", max(rest - sum(n for _, n in files), 0)), *files]
-    reply_room = session.params.max_tokens or default_reply_budget(window)
-    check_fits(parts, window=window, reply_room=reply_room, model=session.model)
-
-
 def run_one_shot(
     env: Environment, flags: CliFlags, start: StartOptions, question: str, options: OneShotOptions
 ) -> int:
     from llmchat.render import make_renderer, show_turn
     from llmchat.render.terminal import quiet_typeahead
     from llmchat.start import open_session
+    from llmchat.structured.options import options_from_flags
 
     session, _ = open_session(env, flags, start, warn=lambda text: note(env, text))
-    if session.settings.switched_provider:
+    session.output = options_from_flags(flags, options.choices)
+    switched = session.settings.switched_provider
+    if options.role is not None:
+        from llmchat.roles.apply import apply_role
+
+        applied = apply_role(session, options.role.role, options.role.values, flags)
+        switched = switched or applied.switched_provider
+        for remark in applied.notes:
+            note(env, remark)
+    if switched:
         note(env, f"{session.model} is served by {session.provider.label}: using it")
     if options.attachments:
+        from llmchat.inputs.fit import check_attachments_fit
+
         check_attachments_fit(session, question, options.attachments)
+    check_choices(session)
+    if session.output.wants_json:
+        from llmchat.cli.json_answer import run_json_answer
+
+        code = run_json_answer(env, session, question, options.retry_invalid)
+        if code == EXIT_OK and options.check is not None:
+            return run_check(env, session, options.check, raw=options.raw)
+        return code
     turn = session.start_turn(question)
     for remark in turn.notes:
         note(env, remark)
@@ -161,4 +160,41 @@ def run_one_shot(
         note(env, "warning: " + warning)
     if options.show_usage:
         note(env, usage_line(session))
+    if turn.incomplete:
+        return EXIT_API
+    if options.check is not None:
+        return run_check(env, session, options.check, raw=options.raw)
+    return EXIT_OK
+
+
+def check_choices(session: ChatSession) -> None:
+    """`-n N` only where the provider answers several times in one request."""
+    if session.output.choices <= 1:
+        return
+    if session.output.wants_json:
+        raise UsageError(
+            "-n with --json or --schema is not supported", "drop -n, or run it N times"
+        )
+    if not session.provider.multiple_choices:
+        raise UsageError(
+            f"{session.provider.label} does not give several answers in one request (-n)",
+            "drop -n, or run llmchat N times",
+        )
+
+
+def run_check(env: Environment, session: ChatSession, model_spec: str, *, raw: bool) -> int:
+    """`--check`: the second opinion goes to stderr, so stdout stays exactly the answer."""
+    from dataclasses import replace
+
+    from llmchat.engine.check import start_check
+    from llmchat.render.renderer import make_renderer, show_turn
+
+    turn = start_check(session, model_spec)
+    note(env, f"check by {turn.model}:")
+    on_stderr = replace(env, stdout=env.stderr, stdout_isatty=env.stderr_isatty)
+    renderer = make_renderer(on_stderr, show_reasoning=False, raw=raw)
+    if not show_turn(turn, renderer, interrupted_note="interrupted"):
+        return EXIT_INTERRUPTED
+    for warning in turn.warnings:
+        note(env, "warning: " + warning)
     return EXIT_API if turn.incomplete else EXIT_OK

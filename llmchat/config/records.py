@@ -110,6 +110,12 @@ class CliFlags:
     show_reasoning: bool | None = None
     timeout: float | None = None
     thinking: str | None = None  # on | off | low | medium | high | max
+    #: `--json`; a `--schema` (already parsed) implies JSON too.
+    json: bool | None = None
+    schema: Mapping[str, Any] | None = field(default=None, hash=False)
+    #: `--stop SEQ` (repeatable); empty means "not given".
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from llmchat.errors import LLMChatError, UsageError
 from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, TurnStats, Usage
 from llmchat.providers.presets import ModelInfo, Price, Provider
 from llmchat.setup.embedded import LOCAL_PROVIDER, EmbeddedClient
+from llmchat.structured.options import OutputOptions
 
 if TYPE_CHECKING:
     from llmchat.engine.pricing import TurnRecord, UsageLedger
@@ -81,6 +82,8 @@ class Turn:
     finish_reason: str | None = None
     state: str = "new"  # new -> running -> done | interrupted | failed
     warnings: list[str] = field(default_factory=list)
+    #: A plain-text request whatever the session's output options (a /check).
+    plain: bool = False
     # The turn's own results once it is kept: settled usage (the server's, or counted
     # locally) and its cost; None while running or when it failed.
     record: TurnRecord | None = None
@@ -101,10 +104,9 @@ class Turn:
 
     def events(self) -> Iterator[ChatEvent]:
         from llmchat.engine.think_tags import split_think_tags
+        from llmchat.structured.shaping import build_request
 
-        request = self.session.request(
-            self.provider, self.model, self.messages, stream=self.session.stream
-        )
+        request = build_request(self)
         self.state = "running"
         client = self.session.client_for(self.provider)
         self._events = split_think_tags(client.events(request))
@@ -204,6 +206,9 @@ class ChatSession:
         self.conversation = Conversation(system=settings.system)
         self.ledger: UsageLedger = UsageLedger()
         self.recorder = recorder
+        #: The active role's name (toolbar, saved chat); its prompt is the system prompt.
+        self.role: str | None = None
+        self.output = OutputOptions()
         self.last_failed_question: str | None = None
         self.quirks = quirks
         self._clients: dict[tuple[str, str], ChatClient | EmbeddedClient] = {}
@@ -347,7 +352,8 @@ class ChatSession:
         )
         notice = fit.notice()
         notes = [*self.take_notes(), *([notice] if notice else [])]
-        probe = self.request(self.provider, self.model, fit.messages, stream=self.stream)
+        stream = self.stream and self.output.choices <= 1  # -n N comes whole
+        probe = self.request(self.provider, self.model, fit.messages, stream=stream)
         notes += self.dialect_notes(probe)
         if self.recorder is not None:
             self.recorder.record_user(self, question)

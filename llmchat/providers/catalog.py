@@ -158,8 +158,9 @@ MODELS: dict[str, tuple[ModelInfo, ...]] = {
                efforts=("xhigh", "high", "medium", "low", "minimal", "none")),
     ),
     "siliconflow": (
-        _other("deepseek-ai/DeepSeek-V3", 128_000, None, None, "CNY", SF),
-        _other("Qwen/Qwen3-235B-A22B", 131_072, None, None, "CNY", SF, thinking=QWEN_HYBRID),
+        _other("deepseek-ai/DeepSeek-V3", 128_000, None, None, "CNY", SF, json=_OBJ),
+        _other("Qwen/Qwen3-235B-A22B", 131_072, None, None, "CNY", SF, thinking=QWEN_HYBRID,
+               json=_OBJ),
     ),
     "yi": (_other("yi-lightning", 16_384, None, None, "CNY", "https://platform.01.ai/docs"),),
     "chatanywhere": (

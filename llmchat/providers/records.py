@@ -66,7 +66,9 @@ class Provider:
     `env_prefix` names the variables that override it: `<PREFIX>_BASE_URL`
     (and `<PREFIX>_API_KEY` unless `key_env` says otherwise).
     `key_env` is None for local servers that need no key. `thinking` is the dialect
-    family of a model this provider serves that the catalog does not list.
+    family of a model this provider serves that the catalog does not list; `json_modes`
+    likewise its `response_format` types. `json_word`: JSON mode is refused unless the
+    messages say "json" (OpenAI, DeepSeek, Qwen). `multiple_choices`: `n` > 1 is served.
     """
 
     name: str
@@ -82,6 +84,9 @@ class Provider:
     custom_url: bool = False
     extra_key_envs: tuple[str, ...] = field(default=())
     thinking: str = NO_THINKING
+    json_modes: tuple[str, ...] = ("json_object",)
+    json_word: bool = True
+    multiple_choices: bool = False
     checked: str = ""
     source: str = ""
     other_base_urls: tuple[tuple[str, str], ...] = ()  # (region, url)

@@ -24,26 +24,33 @@ def _editor_command(env: Environment) -> list[str]:
     raise UsageError("no editor found", "set EDITOR, e.g. export EDITOR=nano")
 
 
+def edit_file(
+    path: Path, env: Environment, *, failed: str = "nothing sent", fix: str = "to send"
+) -> None:
+    """Run the user's editor on `path` and wait; a failing editor is a UsageError."""
+    command = _editor_command(env)
+    try:
+        result = subprocess.run([*command, str(path)], check=False)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot start editor {command[0]!r}: {exc.strerror}",
+            "set $EDITOR (or $VISUAL) to an editor you have, e.g. nano",
+        ) from exc
+    if result.returncode != 0:
+        raise UsageError(
+            f"the editor exited with status {result.returncode}; {failed}",
+            f"save and quit the editor normally {fix}",
+        )
+
+
 def edit_text(initial: str, env: Environment) -> str:
     """Open the editor on a private temporary file and return what was saved."""
-    command = _editor_command(env)
     fd, name = tempfile.mkstemp(prefix="llmchat-", suffix=".md")
     path = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(initial)
-        try:
-            result = subprocess.run([*command, str(path)], check=False)
-        except OSError as exc:
-            raise UsageError(
-                f"cannot start editor {command[0]!r}: {exc.strerror}",
-                "set $EDITOR (or $VISUAL) to an editor you have, e.g. nano",
-            ) from exc
-        if result.returncode != 0:
-            raise UsageError(
-                f"the editor exited with status {result.returncode}; nothing sent",
-                "save and quit the editor normally to send",
-            )
+        edit_file(path, env)
         return path.read_text(encoding="utf-8")
     finally:
         path.unlink(missing_ok=True)

@@ -36,6 +36,7 @@ from llmchat.repl.history import private_history
 from llmchat.repl.toolbar import THINK_PREFIX, fit_toolbar
 
 if TYPE_CHECKING:
+    from llmchat.cli.chat import RoleChoice
     from llmchat.engine.session import ChatSession, Turn
     from llmchat.start import StartOptions
 
@@ -51,6 +52,9 @@ class SlashCompleter(Completer):
         if not text.startswith("/") or "\n" in text:
             return
         name, space, arg = text[1:].partition(" ")
+        if space and commands.completes_paths(name.lower()):
+            yield from self._paths(arg, event)
+            return
         if not space:
             for cmd in commands.listed():
                 if cmd.name.startswith(name.lower()):
@@ -58,9 +62,16 @@ class SlashCompleter(Completer):
                         "/" + cmd.name, start_position=-len(text), display_meta=cmd.summary
                     )
             return
-        for candidate in commands.completions_for(self.state.session, name.lower()):
+        for candidate in commands.completions_for(self.state.session, name.lower(), self.state):
             if candidate.lower().startswith(arg.lower()):
                 yield Completion(candidate, start_position=-len(arg))
+
+    def _paths(self, arg: str, event: CompleteEvent) -> Iterable[Completion]:
+        """File paths for the last word of the argument (`/file a.py b/<Tab>`)."""
+        from prompt_toolkit.completion import PathCompleter
+
+        word = arg.rsplit(" ", 1)[-1]
+        yield from PathCompleter(expanduser=True).get_completions(Document(word), event)
 
 
 def _plain_output(env: Environment) -> Output | None:
@@ -135,6 +146,12 @@ class Repl:
             output=_plain_output(env),
         )
         self._warmed = False
+        state.ask_user = self._ask_line
+
+    def _ask_line(self, question: str) -> str:
+        """One answer typed at a plain prompt (no history: values stay out of it)."""
+        answer: str = PromptSession[str]().prompt(question)
+        return answer
 
     @property
     def session(self) -> ChatSession:
@@ -161,6 +178,12 @@ class Repl:
             extras.insert(0, f"{THINK_PREFIX}{session.thinking}")
         if not self.state.saving:
             extras.append("not saving")
+        if session.role is not None:
+            extras.append(f"role {session.role}")
+        if session.output.describe():
+            extras.append(session.output.describe())
+        if self.state.pending_files:
+            extras.append(f"{len(self.state.pending_files)} file(s) attached")
         fitted = fit_toolbar(session.provider.name, session.model, extras, self.env.width() - 2)
         text = self.env.printable(" " + fitted + " ")
         return FormattedText([("class:bottom-toolbar", text)])
@@ -265,6 +288,8 @@ class Repl:
             self._copy(reply.copy)
         if reply.ask is not None:
             self.ask(reply.ask)
+        if reply.turn is not None:
+            self._show(reply.turn)
         return reply
 
     def _copy(self, text: str) -> None:
@@ -273,12 +298,26 @@ class Repl:
         self.env.stdout.flush()
 
     def ask(self, question: str) -> None:
+        files = self.state.pending_files
         try:
+            if files:
+                from llmchat.inputs.attachments import compose_question
+                from llmchat.inputs.fit import check_attachments_fit
+
+                question = compose_question(question, files)
+                check_attachments_fit(self.session, question, files)
             with sigint_deferred():  # the question is written to disk in there
                 turn = self.session.start_turn(question)
         except LLMChatError as err:
             self.say(err.one_line(), error=True)
+            if files:
+                self.say("the files stay attached (/file off drops them)", dim=True)
             return
+        files.clear()
+        self._show(turn)
+
+    def _show(self, turn: Turn) -> None:
+        """The reply on screen; warnings raised meanwhile are held and printed after it."""
         held: list[str] = []
         self.state.hold.held = held
         try:
@@ -308,6 +347,13 @@ class Repl:
             return
         for warning in turn.warnings:
             self.say("warning: " + warning, dim=True)
+        if self.session.output.wants_json and not turn.plain and turn.state == "done":
+            from llmchat.structured.output import InvalidAnswerError, check_answer
+
+            try:
+                check_answer(turn.answer, self.session.output.schema)
+            except InvalidAnswerError as err:
+                self.say(f"warning: {err.message} (/retry asks again)", error=True)
 
 
 def run_repl(
@@ -317,19 +363,26 @@ def run_repl(
     *,
     raw: bool = False,
     banner: str | None = None,
+    role: RoleChoice | None = None,
 ) -> int:
     from llmchat.render.listings import last_exchange_text
     from llmchat.start import open_session
+    from llmchat.structured.options import options_from_flags
 
     hold = WarningHold()
     session, loaded = open_session(env, flags, start, warn=commands.warner(env, hold))
     served_models.bind(env.data_dir)  # what servers listed before: for /model <Tab>
+    session.output = options_from_flags(flags)
     state = ReplState(session=session, env=env, flags=flags, raw=raw, saving=start.save, hold=hold)
+    repl = Repl(env, state)
+    if role is not None:
+        from llmchat.repl.commands.roles import start_role
+
+        start_role(state, role.role, dict(role.values))
     if banner is None:
         from llmchat.setup.firstrun import banner_for
 
         banner = banner_for(session.provider.name, session.model)
-    repl = Repl(env, state)
     repl.banner(banner)
     for note in session.take_notes():
         repl.say(note, dim=True)

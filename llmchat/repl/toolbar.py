@@ -1,8 +1,9 @@
 """The REPL's bottom toolbar text, fitted to the terminal by dropping whole parts.
 
 Which parts go first on a narrow terminal is a choice about importance: the token count
-(the cost says more), then the cost, then the thinking setting, then "not saving"
-(the one a user must not miss); provider · model always stay,
+(the cost says more), then the cost, then the thinking setting, then "not saving" and
+the modes (role, json/schema, files attached: each changes what the next message does,
+so a user must not miss them); provider · model always stay,
 since every other part is about them. A number is never cut: a part fits whole or goes.
 """
 
@@ -17,7 +18,9 @@ def _drop_order(part: str) -> int:
     """Lower goes first."""
     if part.endswith(TOKENS_SUFFIX):
         return 0
-    if part == "not saving":
+    if part == "not saving" or part in ("json", "schema") or part.startswith("role "):
+        return 4
+    if part.endswith(" attached"):
         return 4
     if part.startswith(THINK_PREFIX):
         return 3

@@ -124,16 +124,20 @@ def role_text(config_dir: Path, name: str) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def create_role_file(config_dir: Path, name: str) -> Path:
-    """Write a new role file for the user to edit; a built-in's name starts from its text.
+def create_role_file(config_dir: Path, name: str, start_from: str | None = None) -> Path:
+    """Write a new role file for the user to edit: a copy of role `start_from`, else of
+    the built-in of the same name, else the template.
 
     An existing file is never overwritten: the caller opens it in the editor instead.
     """
     path = role_path(config_dir, name)
     if path.exists():
         raise UsageError(f"role {name!r} already exists: {path}", f"edit it: $EDITOR {path}")
+    if start_from is not None:
+        text = role_text(config_dir, start_from)
+    else:
+        text = BUILTIN_ROLES.get(name) or NEW_ROLE_TEMPLATE
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = BUILTIN_ROLES.get(name) or NEW_ROLE_TEMPLATE
     with path.open("x", encoding="utf-8") as handle:
         handle.write(text)
     return path

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from llmchat.errors import ConfigError, UsageError
-from llmchat.roles.model import EFFORTS, Role, RoleDefaults
+from llmchat.providers.dialects import EFFORTS
+from llmchat.roles.model import Role, RoleDefaults
 from llmchat.structured.shortschema import load_schema
 
 FENCE = "---"

@@ -13,9 +13,6 @@ from typing import Any, Literal
 
 OutputMode = Literal["text", "json"]
 
-#: Reasoning depths a role may ask for; the dialect maps them onto each provider's names.
-EFFORTS: tuple[str, ...] = ("minimal", "low", "medium", "high", "xhigh", "max")
-
 
 @dataclass(frozen=True)
 class RoleDefaults:
@@ -30,7 +27,8 @@ class RoleDefaults:
     frequency_penalty: float | None = None
     #: True / False switch thinking on or off; None leaves the model's own default.
     thinking: bool | None = None
-    #: A reasoning depth from EFFORTS (implies thinking on).
+    #: A reasoning depth, in --effort's words (implies thinking on); the dialect maps it
+    #: onto each provider's own levels.
     effort: str | None = None
     #: "json" asks for a JSON object; a schema (below) implies JSON too.
     output: OutputMode | None = None

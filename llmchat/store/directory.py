@@ -107,6 +107,7 @@ class ChatStore:
             params=loaded.params,
             title=loaded.title,
             fd=fd,
+            role=loaded.role,
         )
         if exclusive:
             try:

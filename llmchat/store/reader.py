@@ -120,6 +120,8 @@ class LoadedChat:
     records: list[Record]
     warnings: list[str] = field(default_factory=list)
     compared: list[Compared] = field(default_factory=list)
+    #: The role in force when the chat was last written to (None: no role).
+    role: str | None = None
 
     @property
     def messages(self) -> list[dict[str, str]]:
@@ -220,7 +222,7 @@ def read_chat(path: Path) -> LoadedChat:
 
     chat_id = path.name[: -len(SUFFIX)]
     updated = datetime.fromtimestamp(mtime, timezone.utc)
-    provider = model = title = system = created = None
+    provider = model = title = system = created = role = None
     params: JsonObject = {}
     replay: list[MessageRecord] = []
     compared: list[Compared] = []
@@ -231,6 +233,7 @@ def read_chat(path: Path) -> LoadedChat:
             model = rec.model or model
             params = rec.params if rec.params is not None else params
             title = rec.title if rec.title_set else title
+            role = rec.role if rec.role_set else role
         elif isinstance(rec, MessageRecord):
             if rec.role == "system":
                 system = rec.content or None  # a later system prompt replaces the earlier
@@ -265,4 +268,5 @@ def read_chat(path: Path) -> LoadedChat:
         records=records,
         warnings=warnings,
         compared=compared,
+        role=role,
     )

@@ -70,7 +70,10 @@ class StoreRecorder:
 
     def _sync_meta(self, session: ChatSession) -> None:
         self.writer.update_meta(
-            provider=session.provider.name, model=session.model, params=session.params
+            provider=session.provider.name,
+            model=session.model,
+            params=session.params,
+            role=session.role,
         )
         system = session.conversation.system
         if system and system != self._system:

@@ -87,6 +87,9 @@ class MetaRecord:
     params: JsonObject | None = None
     title: str | None = None
     title_set: bool = False
+    #: The role in force from here on; `role_set` tells "role: null" (dropped) from absent.
+    role: str | None = None
+    role_set: bool = False
 
 
 @dataclass(frozen=True)
@@ -236,6 +239,8 @@ def to_json(record: Record) -> dict[str, JsonValue]:
             out["params"] = record.params
         if record.title_set:
             out["title"] = record.title
+        if record.role_set:
+            out["role"] = record.role
     elif isinstance(record, MessageRecord):
         out["type"] = "message"
         out["role"] = record.role
@@ -301,6 +306,8 @@ def from_json(obj: object) -> Record:
             params=_opt_params(obj),
             title=_opt_str(obj, "title"),
             title_set="title" in obj,
+            role=_opt_str(obj, "role"),
+            role_set="role" in obj,
         )
     if kind == "message":
         role = obj.get("role")

@@ -16,6 +16,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -133,6 +134,7 @@ class ChatWriter:
         params: JsonObject,
         title: str | None,
         fd: int | None = None,
+        role: str | None = None,
     ) -> None:
         self._store = store
         self.id = chat_id
@@ -141,6 +143,7 @@ class ChatWriter:
         self._model = model
         self._params = params
         self._title = title
+        self._role = role
         self._fd = fd
         self._pending: list[Record] = []
         self._closed = False
@@ -224,8 +227,12 @@ class ChatWriter:
         provider: str | None = None,
         model: str | None = None,
         params: object = None,
+        role: str | object | None = ...,
     ) -> None:
-        """Record a /provider, /model or /set change; only fields that changed are written."""
+        """Record a /provider, /model, /set or /role change; only fields that changed are written.
+
+        `role` left out means "unchanged"; None means the role was dropped.
+        """
         provider, model = clean_name(provider), clean_name(model)
         cleaned = clean_params(params) if params is not None else None
         changed = MetaRecord(
@@ -233,6 +240,9 @@ class ChatWriter:
             model=model if model is not None and model != self._model else None,
             params=cleaned if cleaned is not None and cleaned != self._params else None,
         )
+        if role is not ... and role != self._role:
+            self._role = role if isinstance(role, str) else None
+            changed = replace(changed, role=self._role, role_set=True)
         if changed == MetaRecord():
             return
         self._provider = changed.provider or self._provider
@@ -286,6 +296,8 @@ class ChatWriter:
             params=self._params,
             title=self._title,
             title_set=True,
+            role=self._role,
+            role_set=self._role is not None,
         )
 
     def _create(self) -> None:

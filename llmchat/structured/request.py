@@ -1,9 +1,11 @@
 """What to send for JSON or schema output, given what the provider can do.
 
-The catalog knows each provider's capabilities and passes them in; this module only
-decides: `response_format` (json_schema, json_object or none) and the instruction to
-add to the system prompt where the provider lacks a schema mode or insists on seeing
-the word "json" in the messages (OpenAI's JSON mode answers 400 without it).
+The catalog knows what each model accepts (`ModelInfo.json_modes`; the provider's own
+`json_modes` for a model it does not list, and whether JSON mode needs the word "json");
+`output_capability` reads it there and this module decides: the `OutputFormat`
+(json_schema, json_object or none; the wire client spells it as `response_format`) and
+the instruction to add to the system prompt where the model lacks a schema mode or the
+provider insists on seeing the word "json" (OpenAI's JSON mode answers 400 without it).
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from llmchat.engine.request import OutputFormat
+from llmchat.providers.catalog import JSON_OBJECT, JSON_SCHEMA
+from llmchat.providers.records import ModelInfo, Provider
 
 JSON_INSTRUCTION = (
     "Reply with a single valid JSON object and nothing else: no code fences, no explanations."
@@ -28,11 +34,17 @@ class OutputCapability:
     needs_json_word: bool = False
 
 
+def output_capability(provider: Provider, info: ModelInfo) -> OutputCapability:
+    """From the catalog: the model's own entry when it has one, else its provider's."""
+    modes = info.json_modes if info.checked else provider.json_modes
+    return OutputCapability(JSON_OBJECT in modes, JSON_SCHEMA in modes, provider.json_word)
+
+
 @dataclass(frozen=True)
 class OutputPlan:
-    """The request's `response_format` (None: send none) and a system-prompt addition."""
+    """The request's output format (None: send none) and a system-prompt addition."""
 
-    response_format: Mapping[str, Any] | None = None
+    output: OutputFormat | None = None
     instruction: str | None = None
 
     def system_prompt(self, prompt: str | None) -> str | None:
@@ -73,13 +85,13 @@ def plan_output(
     """The request-side half of `--json` / `--schema`; plain text output needs nothing."""
     if schema is not None:
         if capability.schema_mode:
-            body = {"name": name, "schema": dict(schema), "strict": is_strict_compatible(schema)}
-            return OutputPlan({"type": "json_schema", "json_schema": body})
-        fallback = {"type": "json_object"} if capability.json_mode else None
+            strict = is_strict_compatible(schema)
+            return OutputPlan(OutputFormat(JSON_SCHEMA, dict(schema), name, strict))
+        fallback = OutputFormat(JSON_OBJECT) if capability.json_mode else None
         return OutputPlan(fallback, schema_instruction(schema))
     if not want_json:
         return OutputPlan()
     if not capability.json_mode:
         return OutputPlan(None, JSON_INSTRUCTION)
     instruction = JSON_INSTRUCTION if capability.needs_json_word else None
-    return OutputPlan({"type": "json_object"}, instruction)
+    return OutputPlan(OutputFormat(JSON_OBJECT), instruction)

@@ -65,7 +65,7 @@ def _response_format(request: ChatRequest) -> dict[str, Any]:
     output = request.output
     assert output is not None
     if output.kind == "json_schema" and output.schema is not None:
-        schema = {"name": output.name, "schema": dict(output.schema)}
+        schema = {"name": output.name, "schema": dict(output.schema), "strict": output.strict}
         return {"type": "json_schema", "json_schema": schema}
     return {"type": "json_object"}
 
@@ -215,6 +215,7 @@ class ChatClient:
             model=request.model,
             messages=prepare_messages(request.messages, echo_reasoning=echo),
             **request.params.as_request(),
+            **request.sampling(),
         )
         if request.output is not None:
             kwargs["response_format"] = _response_format(request)
@@ -282,7 +283,12 @@ class ChatClient:
         if isinstance(response, str) or not getattr(response, "choices", None):
             raise self._not_an_api(response if isinstance(response, str) else "")
         choice = response.choices[0]
-        yield from _message_events(choice.message)
+        if len(response.choices) > 1:
+            from llmchat.structured.choices import numbered
+
+            yield TextDelta(numbered([c.message.content or "" for c in response.choices]))
+        else:
+            yield from _message_events(choice.message)
         if response.usage is not None:
             usage = parse_usage(response.usage.model_dump())
             if usage is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from llmchat.engine.session import ChatSession
 from llmchat.errors import UsageError
 from llmchat.repl.commands.registry import ReplState, Reply, command
@@ -10,7 +12,7 @@ from llmchat.repl.commands.registry import ReplState, Reply, command
 def _param_names(session: ChatSession) -> list[str]:
     from llmchat.config import PARAM_NAMES
 
-    return list(PARAM_NAMES)
+    return [*PARAM_NAMES, "stop", "seed"]
 
 
 @command("exit", usage="/exit", aliases=("quit", "q"))
@@ -80,21 +82,37 @@ def edit(state: ReplState, arg: str) -> Reply:
 def set_(state: ReplState, arg: str) -> Reply:
     """Show generation parameters, or set one: /set temperature 0.3 (none unsets).
 
-    Parameters: temperature, top_p, max_tokens, presence_penalty, frequency_penalty.
+    Parameters: temperature, top_p, max_tokens, presence_penalty, frequency_penalty,
+    stop (up to 4 sequences: /set stop END "\\n\\n"), seed.
     """
+    import json
+
+    from llmchat.structured.options import parse_seed, parse_stop_words
+
     session = state.session
     if not arg:
         lines = [
             f"{name:<18} {'(server default)' if value is None else value}"
             for name, value in session.params.as_dict().items()
         ]
+        stop = " ".join(json.dumps(s) for s in session.output.stop) or "(none)"
+        seed = session.output.seed
+        lines += [f"{'stop':<18} {stop}", f"{'seed':<18} {'(none)' if seed is None else seed}"]
         return Reply("\n".join(lines))
     name, _, value = arg.replace("\t", " ").partition(" ")
+    name = name.strip()
+    if name == "stop":
+        session.output = replace(session.output, stop=parse_stop_words(value))
+        shown = " ".join(json.dumps(s) for s in session.output.stop)
+        return Reply(f"stop = {shown or '(none)'}")
     if not value.strip():
         raise UsageError(f"/set {name} needs a value", "usage: /set NAME VALUE")
-    session.params = session.params.with_value(name.strip(), value.strip())
-    shown = getattr(session.params, name.strip())
-    return Reply(f"{name.strip()} = {'(server default)' if shown is None else shown}")
+    if name == "seed":
+        session.output = replace(session.output, seed=parse_seed(value.strip()))
+        return Reply(f"seed = {'(none)' if session.output.seed is None else session.output.seed}")
+    session.params = session.params.with_value(name, value.strip())
+    shown_value = getattr(session.params, name)
+    return Reply(f"{name} = {'(server default)' if shown_value is None else shown_value}")
 
 
 @command("compact", usage="/compact")

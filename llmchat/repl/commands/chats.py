@@ -34,6 +34,7 @@ def _switch_chat(state: ReplState, start: StartOptions, flags: CliFlags) -> None
                 old.close()
                 old = None
     session, _ = open_session(state.env, flags, start, warn=warner(state.env, state.hold))
+    session.output = state.session.output
     if old is not None:
         old.close()
     state.session = session
@@ -98,6 +99,7 @@ def new(state: ReplState, arg: str) -> Reply:
     )
     _switch_chat(state, StartOptions(save=state.saving), flags)
     state.session.params = session.params
+    state.session.role = session.role
     return Reply("new chat")
 
 

@@ -11,11 +11,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from llmchat.config import CliFlags
 from llmchat.engine.session import ChatSession
 from llmchat.environment import Environment
 from llmchat.errors import LLMChatError, UsageError
+
+if TYPE_CHECKING:
+    from llmchat.engine.session import Turn
+    from llmchat.inputs.attachments import Attachment
 
 
 @dataclass
@@ -39,6 +44,10 @@ class ReplState:
     raw: bool = False
     saving: bool = True
     hold: WarningHold = field(default_factory=WarningHold)
+    #: `/file`: attached to the next message sent, then cleared.
+    pending_files: list[Attachment] = field(default_factory=list)
+    #: Asks the user for one line (a role's variable); None where nobody can answer.
+    ask_user: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -51,9 +60,11 @@ class Reply:
     exit: bool = False
     copy: str | None = None  # put this on the clipboard
     error: bool = False
+    turn: Turn | None = None  # show this turn (a /check) as a reply of its own
 
 
 Completer = Callable[[ChatSession], list[str]]
+StateCompleter = Callable[[ReplState], list[str]]
 Handler = Callable[[ReplState, str], Reply]
 
 
@@ -64,6 +75,10 @@ class Command:
     usage: str
     complete: Completer | None = None
     aliases: tuple[str, ...] = ()
+    #: Tab completes file paths in the argument (every word, not only the first).
+    paths: bool = False
+    #: A completer that needs more than the session (the config dir, for role names).
+    complete_state: StateCompleter | None = None
 
     @property
     def summary(self) -> str:
@@ -84,15 +99,24 @@ _ALIASES: dict[str, str] = {}
 HELP_ORDER = (
     *("help", "exit", "model", "provider", "providers", "clear", "system", "retry", "undo"),
     *("copy", "edit", "set", "reasoning", "raw", "usage", "tokens", "compact"),
+    *("role", "file", "check", "json", "schema"),
     *("chats", "load", "new", "title", "save"),
 )
 
 
 def command(
-    name: str, usage: str = "", complete: Completer | None = None, aliases: tuple[str, ...] = ()
+    name: str,
+    usage: str = "",
+    complete: Completer | None = None,
+    aliases: tuple[str, ...] = (),
+    *,
+    paths: bool = False,
+    complete_state: StateCompleter | None = None,
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
-        REGISTRY[name] = Command(name, handler, usage or f"/{name}", complete, aliases)
+        REGISTRY[name] = Command(
+            name, handler, usage or f"/{name}", complete, aliases, paths, complete_state
+        )
         for alias in aliases:
             _ALIASES[alias] = name
         return handler
@@ -148,12 +172,21 @@ def dispatch(state: ReplState, line: str) -> Reply:
         raise
 
 
-def completions_for(session: ChatSession, name: str) -> list[str]:
+def completions_for(session: ChatSession, name: str, state: ReplState | None = None) -> list[str]:
     try:
         cmd = lookup(name)
     except UsageError:
         return []
+    if cmd.complete_state is not None and state is not None:
+        return cmd.complete_state(state)
     return cmd.complete(session) if cmd.complete else []
+
+
+def completes_paths(name: str) -> bool:
+    try:
+        return lookup(name).paths
+    except UsageError:
+        return False
 
 
 def toggle(arg: str, current: bool) -> bool:

@@ -82,8 +82,7 @@ class Turn:
     finish_reason: str | None = None
     state: str = "new"  # new -> running -> done | interrupted | failed
     warnings: list[str] = field(default_factory=list)
-    #: A plain-text request whatever the session's output options (a /check).
-    plain: bool = False
+    plain: bool = False  # a /check: plain text, whatever the session's output options
     # The turn's own results once it is kept: settled usage (the server's, or counted
     # locally) and its cost; None while running or when it failed.
     record: TurnRecord | None = None

@@ -25,7 +25,7 @@ from prompt_toolkit.output import Output
 from llmchat.config import CliFlags
 from llmchat.engine import served_models
 from llmchat.environment import Environment
-from llmchat.errors import EXIT_OK, LLMChatError
+from llmchat.errors import EXIT_OK, LLMChatError, UsageError
 from llmchat.interrupts import sigint_deferred, sigint_ignored, sigint_once
 from llmchat.render.terminal import quiet_typeahead
 from llmchat.render.wrapping import wrap_text
@@ -149,8 +149,14 @@ class Repl:
         state.ask_user = self._ask_line
 
     def _ask_line(self, question: str) -> str:
-        """One answer typed at a plain prompt (no history: values stay out of it)."""
-        answer: str = PromptSession[str]().prompt(question)
+        """One answer typed at a plain prompt (no history: values stay out of it).
+
+        Ctrl+C or Ctrl+D there cancels what asked (a /role), never the chat.
+        """
+        try:
+            answer: str = PromptSession[str]().prompt(question)
+        except (KeyboardInterrupt, EOFError):
+            raise UsageError("cancelled: nothing was changed", "") from None
         return answer
 
     @property

@@ -13,6 +13,40 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from llmchat.cli.chat_options import (
+    BaseUrlOption,
+    CheckModelOption,
+    CheckOption,
+    ChoicesOption,
+    ContinueOption,
+    EffortOption,
+    FilesOption,
+    ForceTextOption,
+    JsonOutputOption,
+    MaxTokensOption,
+    ModelOption,
+    NoReasoningOption,
+    NoSaveOption,
+    NoStreamOption,
+    ProviderOption,
+    QuestionArgument,
+    RawOption,
+    ResumeOption,
+    RetryInvalidOption,
+    RoleOption,
+    SchemaOption,
+    SeedOption,
+    StopOption,
+    SystemOption,
+    TemperatureOption,
+    ThinkOption,
+    TimeoutOption,
+    TopPOption,
+    UsageOption,
+    VarOption,
+    parse_schema,
+    thinking_flag,
+)
 from llmchat.cli.presentation import VersionOption, present
 from llmchat.environment import Environment
 from llmchat.errors import ErrorDisplay, UsageError
@@ -80,155 +114,37 @@ def _root(
 
 @app.command("chat")
 def chat_command(
-    prompt: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="QUESTION",
-            help="The question. Piped stdin is appended after it.",
-            show_default=False,
-        ),
-    ] = None,
-    model: Annotated[
-        str | None, typer.Option("-m", "--model", metavar="MODEL", help="Model, or PROVIDER/MODEL.")
-    ] = None,
-    provider: Annotated[
-        str | None,
-        typer.Option(
-            "-p", "--provider", metavar="NAME", help="Provider (see `llmchat providers`)."
-        ),
-    ] = None,
-    system: Annotated[
-        str | None, typer.Option("-s", "--system", metavar="TEXT", help="System prompt.")
-    ] = None,
-    role: Annotated[
-        str | None,
-        typer.Option("-r", "--role", metavar="NAME", help="Use a role (see `llmchat roles`)."),
-    ] = None,
-    var: Annotated[
-        list[str] | None,
-        typer.Option("--var", metavar="NAME=VALUE", help="Fill a role's {{NAME}}; repeatable."),
-    ] = None,
-    files: Annotated[
-        list[str] | None,
-        typer.Option(
-            "-f", "--file", metavar="PATH", help="Attach a text file (- is stdin); repeatable."
-        ),
-    ] = None,
-    json_output: Annotated[
-        bool,
-        typer.Option("--json", metavar="", help="Answer with a JSON object (printed clean)."),
-    ] = False,
-    schema: Annotated[
-        str | None,
-        typer.Option(
-            "--schema",
-            metavar="FILE|SPEC",
-            help="Answer matching a JSON schema: a .json file, JSON, or 'score int, tags [str]'.",
-        ),
-    ] = None,
-    retry_invalid: Annotated[
-        int,
-        typer.Option(
-            "--retry-invalid", metavar="N", min=0, help="Ask again up to N times on invalid JSON."
-        ),
-    ] = 0,
-    stop: Annotated[
-        list[str] | None,
-        typer.Option("--stop", metavar="SEQ", help="Stop the reply at SEQ; repeatable (up to 4)."),
-    ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option("--seed", metavar="N", help="Ask for repeatable sampling (where supported)."),
-    ] = None,
-    choices: Annotated[
-        int,
-        typer.Option("-n", metavar="N", min=1, help="N answers in one request, numbered."),
-    ] = 1,
-    temperature: Annotated[
-        float | None, typer.Option(metavar="FLOAT", help="Sampling temperature, 0–2.")
-    ] = None,
-    top_p: Annotated[
-        float | None, typer.Option("--top-p", metavar="FLOAT", help="Nucleus sampling, 0–1.")
-    ] = None,
-    max_tokens: Annotated[
-        int | None, typer.Option("--max-tokens", metavar="N", help="Longest reply, in tokens.")
-    ] = None,
-    no_stream: Annotated[
-        bool,
-        typer.Option(
-            "--no-stream", metavar="", help="Wait for the whole reply instead of streaming."
-        ),
-    ] = False,
-    no_reasoning: Annotated[
-        bool, typer.Option("--no-reasoning", metavar="", help="Hide a reasoning model's thinking.")
-    ] = False,
-    think: Annotated[
-        bool | None,
-        typer.Option(
-            "--think/--no-think",
-            metavar="",
-            help="Ask the model to think first, or not (default: the server decides).",
-            show_default=False,
-        ),
-    ] = None,
-    effort: Annotated[
-        str | None,
-        typer.Option(
-            "--effort",
-            metavar="LEVEL",
-            help="Thinking effort: low, medium, high or max (the nearest the model takes).",
-        ),
-    ] = None,
-    raw: Annotated[
-        bool,
-        typer.Option(
-            "--raw", metavar="", help="Show the reply's raw Markdown, even on a terminal."
-        ),
-    ] = False,
-    usage: Annotated[
-        bool,
-        typer.Option("--usage", metavar="", help="Print tokens and cost to stderr afterwards."),
-    ] = False,
-    check: Annotated[
-        bool,
-        typer.Option(
-            "--check", metavar="", help="Have the answer checked for errors (shown on stderr)."
-        ),
-    ] = False,
-    check_model: Annotated[
-        str | None,
-        typer.Option(
-            "--check-model", metavar="MODEL", help="Model for --check (default: the same one)."
-        ),
-    ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option("--base-url", metavar="URL", help="Override the provider's base URL."),
-    ] = None,
-    timeout: Annotated[
-        float | None,
-        typer.Option(metavar="SECONDS", help="Seconds to wait for the server (default 120)."),
-    ] = None,
-    continue_: Annotated[
-        bool,
-        typer.Option("-c", "--continue", metavar="", help="Continue the most recent saved chat."),
-    ] = False,
-    resume: Annotated[
-        str | None,
-        typer.Option("--resume", metavar="ID", help="Continue saved chat ID (a prefix will do)."),
-    ] = None,
-    no_save: Annotated[
-        bool, typer.Option("--no-save", metavar="", help="Don't save this chat.")
-    ] = False,
+    prompt: QuestionArgument = None,
+    model: ModelOption = None,
+    provider: ProviderOption = None,
+    system: SystemOption = None,
+    role: RoleOption = None,
+    var: VarOption = None,
+    files: FilesOption = None,
+    json_output: JsonOutputOption = False,
+    schema: SchemaOption = None,
+    retry_invalid: RetryInvalidOption = 0,
+    stop: StopOption = None,
+    seed: SeedOption = None,
+    choices: ChoicesOption = 1,
+    temperature: TemperatureOption = None,
+    top_p: TopPOption = None,
+    max_tokens: MaxTokensOption = None,
+    no_stream: NoStreamOption = False,
+    no_reasoning: NoReasoningOption = False,
+    think: ThinkOption = None,
+    effort: EffortOption = None,
+    raw: RawOption = False,
+    usage: UsageOption = False,
+    check: CheckOption = False,
+    check_model: CheckModelOption = None,
+    base_url: BaseUrlOption = None,
+    timeout: TimeoutOption = None,
+    continue_: ContinueOption = False,
+    resume: ResumeOption = None,
+    no_save: NoSaveOption = False,
     debug: DebugOption = False,
-    force_text: Annotated[
-        bool,
-        typer.Option(
-            "--force-text",
-            metavar="",
-            help="Send piped stdin even if it is not UTF-8 text (bad bytes become \ufffd).",
-        ),
-    ] = False,
+    force_text: ForceTextOption = False,
     version: VersionOption = False,
 ) -> None:
     """Ask one question, or open the interactive chat (the default command)."""
@@ -248,9 +164,9 @@ def chat_command(
         stream=False if no_stream else None,
         show_reasoning=False if no_reasoning else None,
         timeout=timeout,
-        thinking=_thinking_flag(think, effort),
+        thinking=thinking_flag(think, effort),
         json=True if json_output else None,
-        schema=_schema(schema),
+        schema=parse_schema(schema),
         stop=tuple(stop or ()),
         seed=seed,
     )
@@ -289,32 +205,17 @@ def chat_command(
 
 @app.command("compare")
 def compare_command(
-    prompt: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="QUESTION",
-            help="The question. Piped stdin is appended after it.",
-            show_default=False,
-        ),
-    ] = None,
+    prompt: QuestionArgument = None,
     models: Annotated[
         list[str] | None,
         typer.Option(
             "-m", "--model", metavar="MODEL", help="A model to ask (2 to 6), or PROVIDER/MODEL."
         ),
     ] = None,
-    system: Annotated[
-        str | None, typer.Option("-s", "--system", metavar="TEXT", help="System prompt.")
-    ] = None,
-    temperature: Annotated[
-        float | None, typer.Option(metavar="FLOAT", help="Sampling temperature, 0–2.")
-    ] = None,
-    top_p: Annotated[
-        float | None, typer.Option("--top-p", metavar="FLOAT", help="Nucleus sampling, 0–1.")
-    ] = None,
-    max_tokens: Annotated[
-        int | None, typer.Option("--max-tokens", metavar="N", help="Longest reply, in tokens.")
-    ] = None,
+    system: SystemOption = None,
+    temperature: TemperatureOption = None,
+    top_p: TopPOption = None,
+    max_tokens: MaxTokensOption = None,
     no_reasoning: Annotated[
         bool, typer.Option("--no-reasoning", metavar="", help="Hide the models' thinking.")
     ] = False,
@@ -370,35 +271,13 @@ def compare_command(
         max_tokens=max_tokens,
         show_reasoning=False if no_reasoning else None,
         timeout=timeout,
-        thinking=_thinking_flag(think, effort),
+        thinking=thinking_flag(think, effort),
     )
     question = gather_question(prompt or [], env)
     if question is None:
         raise UsageError("nothing to ask", 'pass a question: llmchat compare -m A -m B "question"')
     options = CompareOptions(json=json_out, show_usage=usage, raw=raw)
     raise typer.Exit(run_compare(env, flags, specs, question, options))
-
-
-def _thinking_flag(think: bool | None, effort: str | None) -> str | None:
-    """--effort implies --think; --no-think with --effort is a contradiction."""
-    from llmchat.providers.dialects import EFFORTS, parse_thinking
-
-    if effort is not None:
-        level = parse_thinking(effort)
-        if level not in EFFORTS:
-            raise UsageError(f"--effort {effort!r} is not a level", f"use {'|'.join(EFFORTS)}")
-        if think is False:
-            raise UsageError("--no-think and --effort contradict each other", "drop one")
-        return level
-    return None if think is None else ("on" if think else "off")
-
-
-def _schema(argument: str | None) -> dict[str, Any] | None:
-    if argument is None:
-        return None
-    from llmchat.structured.shortschema import load_schema
-
-    return load_schema(argument)
 
 
 @app.command("providers")

@@ -44,13 +44,6 @@ class Recorder(Protocol):
     def record_undo(self, session: ChatSession) -> None: ...
 
 
-COMPACT_REQUEST = (
-    "Summarise our conversation so far so that we can continue it from the summary alone: "
-    "keep every fact, decision, name, number and piece of code that matters, drop the rest. "
-    "Write it in the language we have been using."
-)
-
-
 def warm_up() -> threading.Thread:
     """Import the SDK in the background so the first request doesn't pay for it."""
 
@@ -369,7 +362,7 @@ class ChatSession:
         )
         self.conversation.add(exchange)
         self.last_failed_question = None
-        turn.record = self._account(
+        turn.record = self.account(
             turn.provider, turn.model, turn.messages, turn.answer, turn.reasoning, turn.usage
         )
         if self.recorder is not None:
@@ -381,7 +374,7 @@ class ChatSession:
         if self.recorder is not None:
             self.recorder.record_failure(self)
 
-    def _account(
+    def account(
         self,
         provider: Provider,
         model: str,
@@ -399,46 +392,10 @@ class ChatSession:
         return self.ledger.add(provider.name, model, usage, self.price_of(provider, model))
 
     def compact(self) -> tuple[int, int]:
-        """Replace the conversation with the model's summary of it; tokens before and after.
+        """Replace the conversation with the model's summary of it; tokens before and after."""
+        from llmchat.engine.compact import compact_session
 
-        The summary becomes one exchange (a request for it, and the summary), so the
-        messages still alternate user/assistant as every provider expects.
-        """
-        from llmchat.engine.tokens import counter_for
-
-        if not self.conversation.exchanges:
-            raise UsageError("nothing to compact yet")
-        before, _ = self.context_size()
-        messages = self.conversation.messages(pending_user=COMPACT_REQUEST)
-        # A summary needs no thinking; the dialect says "off" in the provider's words.
-        request = self.request(self.provider, self.model, messages, stream=False, thinking="off")
-        summary = ""
-        usage: Usage | None = None
-        for event in self.client_for(self.provider).events(request):
-            if isinstance(event, TextDelta):
-                summary += event.text
-            elif isinstance(event, Usage):
-                usage = event
-        if not summary.strip():
-            raise UsageError("the model returned an empty summary; nothing changed")
-        record = self._account(self.provider, self.model, messages, summary, "", usage)
-        counter = counter_for(self.model)
-        exchange = Exchange(user=COMPACT_REQUEST, assistant=summary.strip(), model=self.model)
-        after = counter.count_messages(
-            Conversation(self.conversation.system, [exchange]).messages()
-        )
-        if after >= before:
-            raise UsageError(
-                f"the summary (~{after:,} tokens) is no shorter than the conversation "
-                f"(~{before:,}); nothing changed"
-            )
-        self.clear()
-        if self.recorder is not None:
-            self.recorder.record_user(self, exchange.user)
-        self.conversation.add(exchange)
-        if self.recorder is not None:
-            self.recorder.record_reply(self, exchange, record)
-        return before, after
+        return compact_session(self)
 
     # --- conversation commands ---------------------------------------------------
 

@@ -12,6 +12,30 @@ from typing import Annotated, Any
 
 import typer
 
+from llmchat.errors import ErrorDisplay
+
+
+def _show_tracebacks(ctx: typer.Context, value: bool) -> None:
+    """`--debug` parsed: tell the launcher's ErrorDisplay (run_app passes it as ctx.obj)."""
+    if value and isinstance(ctx.obj, ErrorDisplay):
+        ctx.obj.tracebacks = True
+
+
+#: `--debug`, declared once for the commands that take it; its value is read by the
+#: launcher (through ErrorDisplay), not by the commands. Eager, so an error Click finds
+#: in the other options already shows its traceback.
+DebugOption = Annotated[
+    bool,
+    typer.Option(
+        "--debug",
+        metavar="",
+        help="Show tracebacks on errors.",
+        callback=_show_tracebacks,
+        is_eager=True,
+    ),
+]
+
+
 QuestionArgument = Annotated[
     list[str] | None,
     typer.Argument(

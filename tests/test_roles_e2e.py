@@ -128,3 +128,21 @@ def test_a_file_too_big_for_the_window_is_refused_with_the_figures(
     line = _one_error_line(result.stderr)
     assert "tiny-model's window is 400" in line and "largest: big.txt" in line
     assert fake_server.chat_requests() == []
+
+
+def test_a_roles_thinking_is_sent_in_the_providers_dialect_under_the_typed_flag(
+    fake_server: FakeOpenAI, run_llmchat: RunLLMChat, sandbox: Sandbox
+) -> None:
+    _role(sandbox, "deep", "---\nthinking: high\n---\nThink hard.")
+    env = {"OPENAI_API_KEY": None, "DEEPSEEK_API_KEY": TEST_KEY}
+    env["DEEPSEEK_BASE_URL"] = fake_server.base_url
+    result = run_llmchat("-r", "deep", "why?", env=env)
+    assert result.returncode == 0, result.stderr
+    body = fake_server.last.body
+    assert body is not None
+    assert body["thinking"] == {"type": "enabled"} and body["reasoning_effort"] == "high"
+    result = run_llmchat("-r", "deep", "--no-think", "why?", env=env)
+    assert result.returncode == 0, result.stderr
+    body = fake_server.last.body
+    assert body is not None
+    assert body["thinking"] == {"type": "disabled"} and "reasoning_effort" not in body

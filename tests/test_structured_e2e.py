@@ -117,6 +117,7 @@ def test_stop_seed_and_n_arrive_and_n_answers_are_numbered(
     body = fake_server.last.body
     assert body is not None
     assert body["stop"] == ["END", "\n\n"] and body["seed"] == 7 and body["n"] == 2
+    assert not body.get("stream")  # several answers come whole
     assert result.stdout == ("--- answer 1 of 2 ---\nfirst\n\n--- answer 2 of 2 ---\nsecond\n")
     fake_server.clear()
     result = run_llmchat("-p", "deepseek", "-n", "2", "hi", env=_deepseek(fake_server))

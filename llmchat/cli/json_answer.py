@@ -13,7 +13,8 @@ from llmchat.environment import Environment
 from llmchat.errors import EXIT_API, EXIT_INTERRUPTED, EXIT_OK
 
 if TYPE_CHECKING:
-    from llmchat.engine.session import ChatSession, Turn
+    from llmchat.engine.session import ChatSession
+    from llmchat.engine.turn import Turn
 
 
 def _drain(turn: Turn) -> bool:

@@ -18,15 +18,15 @@ if TYPE_CHECKING:
     from llmchat.engine.pricing import format_money as format_money
     from llmchat.engine.session import ChatSession as ChatSession
     from llmchat.engine.session import Recorder as Recorder
-    from llmchat.engine.session import Turn as Turn
     from llmchat.engine.session import warm_up as warm_up
     from llmchat.engine.tokens import TokenCounter as TokenCounter
     from llmchat.engine.tokens import counter_for as counter_for
+    from llmchat.engine.turn import Turn as Turn
 
 _HOMES = {
     "ChatSession": "llmchat.engine.session",
     "Recorder": "llmchat.engine.session",
-    "Turn": "llmchat.engine.session",
+    "Turn": "llmchat.engine.turn",
     "warm_up": "llmchat.engine.session",
     "Conversation": "llmchat.engine.conversation",
     "Exchange": "llmchat.engine.conversation",

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from llmchat.errors import UsageError
 
 if TYPE_CHECKING:
-    from llmchat.engine.session import ChatSession, Turn
+    from llmchat.engine.session import ChatSession
+    from llmchat.engine.turn import Turn
 
 CHECK_SYSTEM = (
     "You check another assistant's answer for factual and logical errors. "
@@ -40,7 +41,7 @@ def start_check(session: ChatSession, model_spec: str = "") -> Turn:
     The session's own model and provider stay as they are: `/check other-model` is one
     request to that model, not a switch.
     """
-    from llmchat.engine.session import Turn
+    from llmchat.engine.turn import Turn
 
     last = session.conversation.last
     if last is None or not last.assistant.strip():

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from llmchat.config import ModelChoice, Settings
 from llmchat.engine.conversation import Conversation
-from llmchat.engine.session import ChatSession, Turn
+from llmchat.engine.session import ChatSession
+from llmchat.engine.turn import Turn
 from llmchat.errors import LLMChatError, UsageError
 from llmchat.events import ChatEvent, Cost, ReasoningDelta, TextDelta, Usage
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Generator, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from llmchat.config import ModelChoice, Params, Settings
 from llmchat.engine.conversation import Conversation, Exchange
+from llmchat.engine.turn import Turn
 from llmchat.errors import LLMChatError, UsageError
-from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, TurnStats, Usage
+from llmchat.events import Usage
 from llmchat.providers.presets import ModelInfo, Price, Provider
 from llmchat.setup.embedded import LOCAL_PROVIDER, EmbeddedClient
 from llmchat.structured.options import OutputOptions
@@ -55,122 +55,6 @@ def warm_up() -> threading.Thread:
     thread = threading.Thread(target=load, name="llmchat-warm-up", daemon=True)
     thread.start()
     return thread
-
-
-@dataclass
-class Turn:
-    """One question on its way: iterate `events()`, then read the outcome."""
-
-    session: ChatSession
-    question: str
-    provider: Provider
-    model: str
-    messages: list[dict[str, str]]
-    thinking: str | None = None
-    notes: list[str] = field(default_factory=list)
-    # Pieces, joined on demand: `+=` on an attribute copies the whole reply per token.
-    _answer: list[str] = field(default_factory=list)
-    _reasoning: list[str] = field(default_factory=list)
-    usage: Usage | None = None
-    finish_reason: str | None = None
-    state: str = "new"  # new -> running -> done | interrupted | failed
-    warnings: list[str] = field(default_factory=list)
-    plain: bool = False  # a /check: plain text, whatever the session's output options
-    # The turn's own results once it is kept: settled usage (the server's, or counted
-    # locally) and its cost; None while running or when it failed.
-    record: TurnRecord | None = None
-    _events: Generator[ChatEvent, None, None] | None = None
-
-    @property
-    def answer(self) -> str:
-        return "".join(self._answer)
-
-    @property
-    def reasoning(self) -> str:
-        return "".join(self._reasoning)
-
-    @property
-    def incomplete(self) -> bool:
-        """The stream ended without the server saying it was finished."""
-        return self.state == "done" and self.finish_reason is None
-
-    def events(self) -> Iterator[ChatEvent]:
-        from llmchat.engine.think_tags import split_think_tags
-        from llmchat.structured.shaping import build_request
-
-        request = build_request(self)
-        self.state = "running"
-        client = self.session.client_for(self.provider)
-        self._events = split_think_tags(client.events(request))
-        try:
-            for event in self._events:
-                if isinstance(event, TextDelta):
-                    self._answer.append(event.text)
-                elif isinstance(event, ReasoningDelta):
-                    self._reasoning.append(event.text)
-                elif isinstance(event, Usage):
-                    self.usage = event
-                elif isinstance(event, Finish):
-                    self.finish_reason = event.reason
-                yield event
-        except KeyboardInterrupt:
-            self.interrupt()
-            raise
-        except GeneratorExit:
-            self.interrupt()
-            raise
-        except Exception:
-            self._fail()
-            raise
-        self._complete()
-
-    def interrupt(self) -> None:
-        """Stop here: keep what arrived, marked interrupted (idempotent). A turn stopped
-        before its request was sent fails: the question waits for /retry."""
-        if self.state not in ("new", "running"):
-            return
-        if self._events is not None:
-            self._events.close()  # closes the HTTP response too
-        if self._answer or self._reasoning:
-            self.state = "interrupted"
-            self.session.keep(self, interrupted=True)
-        else:
-            self._fail()
-            self.state = "interrupted"
-
-    def _fail(self) -> None:
-        """The request failed. A reply cut short by the network or a stall is kept like
-        an interrupted one (marked; /retry replaces it); with nothing received, the
-        question is taken back for /retry."""
-        if self._answer or self._reasoning:
-            self.state = "failed"
-            self.session.keep(self, interrupted=True)
-            return
-        self.state = "failed"
-        self.session.forget(self)
-
-    def _complete(self) -> None:
-        self.state = "done"
-        if self.finish_reason == "length":
-            self.warnings.append(
-                "the reply hit the token limit (finish_reason: length); raise max_tokens "
-                "for a longer answer"
-            )
-        elif self.finish_reason == "content_filter":
-            self.warnings.append("the provider's content filter stopped the reply")
-        elif self.finish_reason is None:
-            self.warnings.append("the reply may be incomplete: the stream ended without a finish")
-        self.session.keep(self, interrupted=False)
-
-    def stats(self) -> TurnStats:
-        from llmchat.engine.pricing import format_cost_text
-
-        record = self.record
-        return TurnStats(
-            usage=record.usage if record else None,
-            cost=format_cost_text(record) if record else None,
-            interrupted=self.state == "interrupted",
-        )
 
 
 class ChatSession:

@@ -15,7 +15,7 @@ from llmchat.events import ChatEvent, TurnStats
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from llmchat.engine.session import Turn
+    from llmchat.engine.turn import Turn
 
 
 class Renderer(Protocol):

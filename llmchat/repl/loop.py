@@ -37,7 +37,8 @@ from llmchat.repl.toolbar import THINK_PREFIX, fit_toolbar
 
 if TYPE_CHECKING:
     from llmchat.cli.chat import RoleChoice
-    from llmchat.engine.session import ChatSession, Turn
+    from llmchat.engine.session import ChatSession
+    from llmchat.engine.turn import Turn
     from llmchat.start import StartOptions
 
 

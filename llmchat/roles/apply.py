@@ -38,6 +38,7 @@ def apply_role(
     defaults = role.defaults
     notes: list[str] = []
     switched = False
+    configured = session.settings.thinking
     if typed.system is None:
         session.conversation.system = prompt
     else:
@@ -49,13 +50,15 @@ def apply_role(
             before = session.provider.name
             choice = session.use_model(defaults.model)
             switched = choice.provider.name != before
+            if choice.alias is not None and choice.alias.thinking is not None:
+                configured = session.thinking  # an old name that implies it: kept
     params = session.params
     for name in PARAM_NAMES:
         wanted = getattr(defaults, name)
         if wanted is not None and getattr(typed, name, None) is None:
             params = params.with_value(name, wanted)
     session.params = params
-    session.thinking = role_thinking(role, session.settings.thinking, typed)
+    session.thinking = role_thinking(role, configured, typed)
     session.role = role.name
     apply_output_defaults(session, role, typed)
     return RoleApplied(tuple(notes), switched)

@@ -16,7 +16,7 @@ from llmchat.structured.request import OutputPlan, plan_output
 
 if TYPE_CHECKING:
     from llmchat.engine.request import ChatRequest
-    from llmchat.engine.session import Turn
+    from llmchat.engine.turn import Turn
 
 
 def with_instruction(

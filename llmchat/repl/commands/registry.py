@@ -19,7 +19,7 @@ from llmchat.environment import Environment
 from llmchat.errors import LLMChatError, UsageError
 
 if TYPE_CHECKING:
-    from llmchat.engine.session import Turn
+    from llmchat.engine.turn import Turn
     from llmchat.inputs.attachments import Attachment
 
 

@@ -33,7 +33,7 @@ from llmchat.repl import commands
 from llmchat.repl.commands import ReplState, Reply
 from llmchat.repl.commands.registry import WarningHold
 from llmchat.repl.history import private_history
-from llmchat.repl.toolbar import THINK_PREFIX, fit_toolbar
+from llmchat.repl.toolbar import THINK_PREFIX, fit_toolbar, mode_parts
 
 if TYPE_CHECKING:
     from llmchat.cli.chat import RoleChoice
@@ -185,12 +185,7 @@ class Repl:
             extras.insert(0, f"{THINK_PREFIX}{session.thinking}")
         if not self.state.saving:
             extras.append("not saving")
-        if session.role is not None:
-            extras.append(f"role {session.role}")
-        if session.output.describe():
-            extras.append(session.output.describe())
-        if self.state.pending_files:
-            extras.append(f"{len(self.state.pending_files)} file(s) attached")
+        extras += mode_parts(session.role, session.output.describe(), len(self.state.pending_files))
         fitted = fit_toolbar(session.provider.name, session.model, extras, self.env.width() - 2)
         text = self.env.printable(" " + fitted + " ")
         return FormattedText([("class:bottom-toolbar", text)])

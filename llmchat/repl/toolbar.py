@@ -29,6 +29,13 @@ def _drop_order(part: str) -> int:
     return 2  # a cost
 
 
+def mode_parts(role: str | None, output: str, files: int) -> list[str]:
+    """The modes that change what the next message does: role, json/schema, files."""
+    parts = [f"role {role}"] if role is not None else []
+    parts += [output] if output else []
+    return parts + ([f"{files} file(s) attached"] if files else [])
+
+
 def fit_toolbar(provider: str, model: str, extras: list[str], room: int) -> str:
     """`provider · model · extras…` in at most `room` columns (the model cut with "…"
     only when even provider · model alone do not fit)."""

@@ -116,7 +116,7 @@ def test_hosted_provider_key_refused_then_accepted_and_saved(
     config = sandbox.config_dir / "config.toml"
     assert tomllib.loads(config.read_text()) == {"provider": "openai", "model": "fake-model"}
     assert read_keys(sandbox.config_dir) == {"openai": TEST_KEY}
-    assert _mode(sandbox.config_dir / "keys.toml") == 0o600
+    assert _mode(sandbox.config_dir / "keys.json") == 0o600
     assert _mode(config) == 0o600
     assert _mode(sandbox.config_dir) == 0o700
 
@@ -142,7 +142,7 @@ def test_existing_config_is_merged_not_replaced(
         "provider": "openai",
         "prices": {"x": {"input": 1, "output": 2}},
     }
-    assert not (sandbox.config_dir / "keys.toml").exists()  # the env key is not copied
+    assert not (sandbox.config_dir / "keys.json").exists()  # the env key is not copied
 
 
 def test_ctrl_c_after_the_key_was_accepted_writes_nothing(
@@ -229,7 +229,7 @@ def test_saved_keys_keep_each_other(tmp_path: Path) -> None:
     save_key(tmp_path / "cfg", "openai", TEST_KEY)
     save_key(tmp_path / "cfg", "deepseek", 'odd"key\\')
     assert read_keys(tmp_path / "cfg") == {"openai": TEST_KEY, "deepseek": 'odd"key\\'}
-    assert [p.name for p in (tmp_path / "cfg").iterdir()] == ["keys.toml"]  # no temp left
+    assert [p.name for p in (tmp_path / "cfg").iterdir()] == ["keys.json"]  # no temp left
 
 
 def test_setup_again_can_replace_a_saved_key(

@@ -8,12 +8,14 @@ LLMChatError rises to the launcher, which prints it as one line and exits with i
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from llmchat.cli.chat_options import (
+    ApiKeyEnvOption,
     BaseUrlOption,
     CheckModelOption,
     CheckOption,
@@ -21,6 +23,7 @@ from llmchat.cli.chat_options import (
     ContinueOption,
     DebugOption,
     EffortOption,
+    EnvFileOption,
     FilesOption,
     ForceTextOption,
     JsonOutputOption,
@@ -30,6 +33,7 @@ from llmchat.cli.chat_options import (
     NoSaveOption,
     NoStreamOption,
     ProviderOption,
+    ProxyOption,
     QuestionArgument,
     RawOption,
     ResumeOption,
@@ -120,6 +124,9 @@ def chat_command(
     check_model: CheckModelOption = None,
     base_url: BaseUrlOption = None,
     timeout: TimeoutOption = None,
+    api_key_env: ApiKeyEnvOption = None,
+    proxy: ProxyOption = None,
+    env_file: EnvFileOption = None,
     continue_: ContinueOption = False,
     resume: ResumeOption = None,
     no_save: NoSaveOption = False,
@@ -149,6 +156,9 @@ def chat_command(
         schema=parse_schema(schema),
         stop=tuple(stop or ()),
         seed=seed,
+        api_key_env=api_key_env,
+        proxy=proxy,
+        env_file=env_file,
     )
     if var and not role:
         raise UsageError("--var fills a role's variables, but no role is given", "add -r NAME")
@@ -170,7 +180,7 @@ def chat_command(
     if question is None:
         from llmchat.repl.loop import run_repl
 
-        raise typer.Exit(run_repl(env, flags, start, raw=raw, role=chosen))
+        raise typer.Exit(run_repl(env, flags, start, raw=raw, role=chosen, debug=debug))
     options = OneShotOptions(
         raw=raw,
         show_usage=usage,
@@ -179,6 +189,7 @@ def chat_command(
         check=(check_model or "") if check or check_model else None,
         choices=choices,
         retry_invalid=retry_invalid,
+        debug=debug,
     )
     raise typer.Exit(run_one_shot(env, flags, start, question, options))
 
@@ -262,13 +273,18 @@ def compare_command(
 
 @app.command("providers")
 def providers_command(
+    env_file: Annotated[
+        Path | None,
+        typer.Option("--env-file", metavar="PATH", help="Read this .env instead of searching."),
+    ] = None,
     debug: DebugOption = False,
     version: VersionOption = False,
 ) -> None:
-    """List providers: base URL, key variable and whether the key is set (masked)."""
+    """List providers: each key (masked) and base URL, and where each came from."""
     from llmchat.cli.listing import print_providers
+    from llmchat.config import CliFlags
 
-    print_providers(Environment.from_process())
+    print_providers(Environment.from_process(), CliFlags(env_file=env_file))
 
 
 @app.command("setup")
@@ -336,9 +352,12 @@ def usage_command(
     print_usage(Environment.from_process(), since, month, as_json)
 
 
+from llmchat.cli.keys_commands import keys_app, trust_command  # noqa: E402
 from llmchat.cli.roles import roles_app  # noqa: E402
 
 app.add_typer(roles_app, name="roles")
+app.add_typer(keys_app, name="keys")
+app.command("trust")(trust_command)
 
 
 def run_app(args: list[str], display: ErrorDisplay | None = None) -> int:
@@ -364,6 +383,8 @@ def run_app(args: list[str], display: ErrorDisplay | None = None) -> int:
             "setup",
             "compare",
             "roles",
+            "keys",
+            "trust",
         ):
             hint = f"see `llmchat {args[0]} --help`"
         else:

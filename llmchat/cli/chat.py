@@ -41,6 +41,7 @@ class OneShotOptions:
     choices: int = 1
     #: `--retry-invalid N`: ask again up to N times when the JSON does not check out.
     retry_invalid: int = 0
+    debug: bool = False
 
 
 def _stdin_bytes(env: Environment) -> BinaryIO | None:
@@ -125,6 +126,10 @@ def run_one_shot(
     from llmchat.structured.options import options_from_flags
 
     session, _ = open_session(env, flags, start, warn=lambda text: note(env, text))
+    if options.debug:
+        from llmchat.render.listings import origins_line
+
+        note(env, origins_line(session.registry, session.provider))
     session.output = options_from_flags(flags, options.choices)
     switched = session.settings.switched_provider
     if options.role is not None:

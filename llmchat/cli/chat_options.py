@@ -8,6 +8,7 @@ module costs what importing Typer costs, already paid by app.py.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -15,15 +16,18 @@ import typer
 from llmchat.errors import ErrorDisplay
 
 
-def _show_tracebacks(ctx: typer.Context, value: bool) -> None:
-    """`--debug` parsed: tell the launcher's ErrorDisplay (run_app passes it as ctx.obj)."""
+def _show_tracebacks(ctx: typer.Context, value: bool) -> bool:
+    """`--debug` parsed: tell the launcher's ErrorDisplay (run_app passes it as ctx.obj).
+    Returns the value: Click hands a callback's result to the command (the chat command
+    prints where the key and base URL came from)."""
     if value and isinstance(ctx.obj, ErrorDisplay):
         ctx.obj.tracebacks = True
+    return value
 
 
-#: `--debug`, declared once for the commands that take it; its value is read by the
-#: launcher (through ErrorDisplay), not by the commands. Eager, so an error Click finds
-#: in the other options already shows its traceback.
+#: `--debug`, declared once for the commands that take it; the launcher reads it through
+#: ErrorDisplay (tracebacks), the chat command for its "key from …" line. Eager, so an
+#: error Click finds in the other options already shows its traceback.
 DebugOption = Annotated[
     bool,
     typer.Option(
@@ -183,6 +187,27 @@ BaseUrlOption = Annotated[
 TimeoutOption = Annotated[
     float | None,
     typer.Option(metavar="SECONDS", help="Seconds to wait for the server (default 120)."),
+]
+
+ApiKeyEnvOption = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key-env",
+        metavar="NAME",
+        help="Take the chosen provider's key from variable NAME (beats all other sources).",
+    ),
+]
+
+ProxyOption = Annotated[
+    str | None,
+    typer.Option("--proxy", metavar="URL", help="Send this run's requests through URL."),
+]
+
+EnvFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--env-file", metavar="PATH", help="Read this .env (trusted) instead of searching."
+    ),
 ]
 
 ContinueOption = Annotated[

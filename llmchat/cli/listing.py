@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from llmchat.environment import Environment
 from llmchat.errors import LLMChatError, UsageError
 from llmchat.providers.catalog import alias_for, aliases_of
@@ -22,11 +24,15 @@ def with_base_url(provider: Provider, base_url: str) -> Provider:
     return replace(provider, base_url=url, custom_url=custom)
 
 
-def print_providers(env: Environment) -> None:
+if TYPE_CHECKING:
+    from llmchat.config import CliFlags
+
+
+def print_providers(env: Environment, flags: CliFlags | None = None) -> None:
     from llmchat.config import load_registry
     from llmchat.render.listings import provider_table
 
-    registry, _ = load_registry(env)
+    registry, _ = load_registry(env, flags)
     env.stdout.write(provider_table(registry) + "\n")
 
 
@@ -51,8 +57,15 @@ def print_models(
         from llmchat.config import Timeouts
         from llmchat.wire.client import ChatClient
 
+        refused = registry.destination_error(provider)
+        if refused is not None:
+            raise refused
         client = ChatClient(
-            provider, registry.key_for(provider), Timeouts(connect=5, read=15), registry.vars
+            provider,
+            registry.key_for(provider),
+            Timeouts(connect=5, read=15),
+            registry.vars,
+            net=registry.network_for(provider),
         )
         try:
             names = client.list_models()

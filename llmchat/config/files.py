@@ -66,7 +66,11 @@ TOP_LEVEL_KEYS = (
     "provider", "model", "system", *PARAM_NAMES, "stream", "reasoning", "timeout",
     "connect_timeout", "providers", "prices", "models", "thinking",
 )  # fmt: skip
-PROVIDER_KEYS = ("base_url", "api_key_env", "default_model", "label", "models", "context")
+PROVIDER_KEYS = (
+    "base_url", "api_key_env", "default_model", "label", "models", "context", "api_key_cmd",
+    "api_key_cmd_timeout", "proxy", "no_proxy", "ca_bundle", "verify", "timeout",
+    "connect_timeout", "headers",
+)  # fmt: skip
 PRICE_KEYS = ("input", "output", "cached_input", "currency")
 
 
@@ -129,6 +133,7 @@ def parse_file_config(data: Mapping[str, Any], path: Path | None = None) -> File
         context = table.get("context")
         if context is not None and not isinstance(context, int | dict):
             raise bad(f"providers.{name}.context", "a number or a table of model = number")
+        _check_provider_extras(table, name)
 
     prices: dict[str, Price] = {}
     raw_prices = data.get("prices", {})
@@ -160,6 +165,17 @@ def parse_file_config(data: Mapping[str, Any], path: Path | None = None) -> File
         providers=providers,
         prices=prices,
     )
+
+
+def _check_provider_extras(table: Mapping[str, Any], name: str) -> None:
+    """Network settings and `api_key_cmd` are checked now, not when the first request goes."""
+    from llmchat.keys.command import parse_key_command, parse_key_command_timeout
+    from llmchat.wire.network import parse_network_table
+
+    parse_network_table(table, name)
+    if table.get("api_key_cmd") is not None:
+        parse_key_command(table["api_key_cmd"], name)
+    parse_key_command_timeout(table.get("api_key_cmd_timeout"), name)
 
 
 def _parse_price(table: object, where: str) -> Price:

@@ -17,7 +17,7 @@ from llmchat.providers.presets import Price, Provider
 from llmchat.providers.records import Alias
 
 if TYPE_CHECKING:
-    from llmchat.config.resolve import ProviderRegistry
+    from llmchat.config.registry import ProviderRegistry
 
 CONFIG_FILE = "config.toml"
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -116,6 +116,12 @@ class CliFlags:
     #: `--stop SEQ` (repeatable); empty means "not given".
     stop: tuple[str, ...] = ()
     seed: int | None = None
+    #: `--api-key-env NAME`: the chosen provider's key is in variable NAME, this run only.
+    api_key_env: str | None = None
+    #: `--proxy URL`: every request of this run goes through that proxy.
+    proxy: str | None = None
+    #: `--env-file PATH`: read this `.env` (trusted: the user named it) instead of searching.
+    env_file: Path | None = None
 
 
 @dataclass(frozen=True)

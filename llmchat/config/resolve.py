@@ -6,14 +6,12 @@ checked here, so the rest of llmchat only ever sees typed, valid records.
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Collection, Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlparse
 
-from llmchat.config.models import ModelTable
 from llmchat.config.records import (
     CONFIG_FILE,
     DEFAULT_CONNECT_TIMEOUT,
@@ -25,136 +23,15 @@ from llmchat.config.records import (
     Settings,
     Timeouts,
 )
+from llmchat.config.registry import ProviderRegistry
 from llmchat.errors import ConfigError, UsageError
-from llmchat.providers.catalog import alias_for
 from llmchat.providers.presets import PRESETS, ModelInfo, Price, Provider
+
+__all__ = ["ProviderRegistry", "build_registry", "env_prefix_for", "resolve_settings"]
 
 
 def env_prefix_for(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").upper()
-
-
-@dataclass(frozen=True)
-class ProviderRegistry:
-    """All providers the user can pick (presets adjusted by env/config, plus their own),
-    and the one place that knows which key belongs to which provider."""
-
-    providers: tuple[Provider, ...]
-    vars: Mapping[str, str] = field(default_factory=dict)
-    model_tables: Mapping[str, ModelTable] = field(default_factory=dict)
-
-    def names(self) -> list[str]:
-        return [p.name for p in self.providers]
-
-    def find(self, name: str) -> Provider | None:
-        for provider in self.providers:
-            if provider.name == name.strip().lower():
-                return provider
-        return None
-
-    def get(self, name: str) -> Provider:
-        provider = self.find(name)
-        if provider is None:
-            close = difflib.get_close_matches(name.lower(), self.names(), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else ""
-            hint = (hint + " " if hint else "") + f"known: {', '.join(self.names())}"
-            raise UsageError(f"unknown provider {name!r}", hint)
-        return provider
-
-    def key_for(self, provider: Provider) -> str | None:
-        """The provider's own key, from its own variable(s) only; never another provider's."""
-        for var in (provider.key_env, *provider.extra_key_envs):
-            if var and self.vars.get(var, "").strip():
-                return self.vars[var].strip()
-        return None
-
-    def usable(self, provider: Provider) -> bool:
-        return not provider.needs_key or self.key_for(provider) is not None
-
-    def require_key(self, provider: Provider) -> str | None:
-        """The key to send, or a ConfigError naming the variable to set."""
-        if not provider.needs_key:
-            return None
-        key = self.key_for(provider)
-        if key is None:
-            raise ConfigError(
-                f"no API key for {provider.label}",
-                f"set {provider.key_env} in your environment or in a .env file",
-            )
-        return key
-
-    def all_models(self) -> list[str]:
-        seen: dict[str, None] = {}
-        for provider in self.providers:
-            for model in provider.model_names():
-                seen.setdefault(model, None)
-        return list(seen)
-
-    def model_info(self, provider: Provider, model: str) -> ModelInfo:
-        """Everything known of `model` on `provider`: its config.toml table laid over the
-        catalog's entry (the provider's own, else any preset's of that name), else a bare
-        entry speaking the provider's thinking dialect."""
-        from llmchat.providers.catalog import find_model
-
-        info = find_model(provider, model) or ModelInfo(model, thinking=provider.thinking)
-        table = self.model_tables.get(f"{provider.name}/{model}") or self.model_tables.get(model)
-        return table.apply(info) if table is not None else info
-
-    def _serves(self, provider: Provider, spec: str) -> bool:
-        return spec in provider.model_names() or alias_for(provider, spec) is not None
-
-    def _renamed(self, choice: ModelChoice) -> ModelChoice:
-        """Old names to new ones: config.toml's `alias_of`, then the catalog's aliases
-        (which apply only on the provider's own service, never on a relay)."""
-        asked = choice.model
-        table = self.model_tables.get(asked)
-        if table is not None and table.alias_of:
-            choice = replace(choice, model=table.alias_of)
-        alias = alias_for(choice.provider, choice.model)
-        if alias is not None:
-            choice = replace(choice, model=alias.new, alias=alias)
-        return replace(choice, asked=asked)
-
-    def resolve_model(
-        self, spec: str, current: Provider, *, provider_explicit: bool = False
-    ) -> ModelChoice:
-        """Which provider serves `spec` ("model" or "provider/model").
-
-        A bare model that the current provider does not list, but another provider with
-        a key does, moves to that provider: `-m deepseek-reasoner` while on OpenAI means
-        DeepSeek. An explicitly chosen provider is never second-guessed.
-        """
-        return self._renamed(self._where(spec.strip(), current, provider_explicit))
-
-    def _where(self, spec: str, current: Provider, provider_explicit: bool) -> ModelChoice:
-        if not spec:
-            raise UsageError("empty model name")
-        if provider_explicit or self._serves(current, spec) or spec in self.model_tables:
-            return ModelChoice(current, spec)
-        head, sep, rest = spec.partition("/")
-        if sep and rest and self.find(head) is not None and head == head.lower():
-            provider = self.get(head)
-            return ModelChoice(provider, rest, switched_provider=provider.name != current.name)
-        if not current.models:
-            # A provider whose model list we don't know may serve anything.
-            return ModelChoice(current, spec)
-        for provider in self.providers:
-            serves = provider.name != current.name and self._serves(provider, spec)
-            if serves and self.usable(provider) and not provider.local:
-                return ModelChoice(provider, spec, switched_provider=True)
-        return ModelChoice(current, spec)
-
-    def default_provider(self, preferred: str | None) -> Provider:
-        if preferred:
-            return self.get(preferred)
-        for provider in self.providers:
-            if provider.needs_key and self.key_for(provider):
-                return provider
-        raise ConfigError(
-            "no API key found for any provider",
-            "set one, e.g. OPENAI_API_KEY or DEEPSEEK_API_KEY (see `llmchat providers`), "
-            "in your shell or in a .env file",
-        )
 
 
 # --- building the registry --------------------------------------------------------
@@ -192,8 +69,12 @@ def _models_from_table(
     return tuple(infos)
 
 
-def build_registry(vars: Mapping[str, str], file_config: FileConfig) -> ProviderRegistry:
-    """Presets adjusted by config and `<PREFIX>_BASE_URL`/`<PREFIX>_MODEL`, plus custom ones."""
+def build_registry(
+    vars: Mapping[str, str], file_config: FileConfig, stored_keys: Collection[str] = ()
+) -> ProviderRegistry:
+    """Presets adjusted by config and `<PREFIX>_BASE_URL`/`<PREFIX>_MODEL`, plus custom ones.
+
+    `stored_keys`: providers with a key in the key store (`llmchat keys set`)."""
     providers: list[Provider] = []
     tables = {name.lower(): table for name, table in file_config.providers.items()}
     for preset in PRESETS:
@@ -212,7 +93,8 @@ def build_registry(vars: Mapping[str, str], file_config: FileConfig) -> Provider
             name=name.lower(),
             label=table.get("label") or name,
             base_url=base_url,
-            key_env=table.get("api_key_env") or _default_key_env(name, vars),
+            key_env=table.get("api_key_env")
+            or _default_key_env(name, vars, bool(table.get("api_key_cmd")) or name in stored_keys),
             env_prefix=env_prefix_for(name),
             default_model=default_model,
             models=models,
@@ -228,11 +110,12 @@ def build_registry(vars: Mapping[str, str], file_config: FileConfig) -> Provider
     )
 
 
-def _default_key_env(name: str, vars: Mapping[str, str]) -> str | None:
-    """A custom provider without `api_key_env` uses `<PREFIX>_API_KEY` if that is set,
-    and no key at all otherwise (a local server)."""
+def _default_key_env(name: str, vars: Mapping[str, str], has_key_elsewhere: bool) -> str | None:
+    """A custom provider without `api_key_env` uses `<PREFIX>_API_KEY` if that is set or
+    a key command or the key store has its key, and no key at all otherwise (a local
+    server)."""
     candidate = f"{env_prefix_for(name)}_API_KEY"
-    return candidate if vars.get(candidate, "").strip() else None
+    return candidate if has_key_elsewhere or vars.get(candidate, "").strip() else None
 
 
 def _apply_overrides(
@@ -300,9 +183,17 @@ def _env_bool(vars: Mapping[str, str], name: str) -> bool | None:
     raise ConfigError(f"{name} must be true or false, not {raw!r}")
 
 
-def resolve_settings(flags: CliFlags, vars: Mapping[str, str], file_config: FileConfig) -> Settings:
-    """Apply the precedence rules once: flags > environment (incl. .env) > config.toml > presets."""
-    registry = build_registry(vars, file_config)
+def resolve_settings(
+    flags: CliFlags,
+    vars: Mapping[str, str],
+    file_config: FileConfig,
+    registry: ProviderRegistry | None = None,
+) -> Settings:
+    """Apply the precedence rules once: flags > environment (incl. .env) > config.toml > presets.
+
+    `registry` is the one load.py built with the key chain and origins; without it, keys
+    come from `vars` alone."""
+    registry = registry or build_registry(vars, file_config)
     preferred = flags.provider or vars.get("LLMCHAT_PROVIDER", "").strip() or file_config.provider
     if flags.base_url:
         _check_url(flags.base_url, flags.provider or "the provider")

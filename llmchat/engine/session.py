@@ -131,7 +131,12 @@ class ChatSession:
         client = self._clients.get(cache_key)
         if client is None:
             client = ChatClient(
-                provider, key, self.settings.timeouts, self.registry.vars, quirks=self.quirks
+                provider,
+                key,
+                self.settings.timeouts,
+                self.registry.vars,
+                quirks=self.quirks,
+                net=self.registry.network_for(provider),
             )
             self._clients[cache_key] = client
         return client
@@ -216,6 +221,9 @@ class ChatSession:
         """Prepare a request: the whole conversation, trimmed to the model's window."""
         if not question.strip():
             raise UsageError("nothing to send: the message is empty")
+        refused = self.registry.destination_error(self.provider)
+        if refused is not None:  # before anything is recorded or sent (issue 18)
+            raise refused
         from llmchat.engine.context import fit_messages
         from llmchat.engine.tokens import counter_for
 

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmchat.providers.records import NO_THINKING, ModelInfo
+
+if TYPE_CHECKING:
+    from llmchat.engine.request import OutputFormat
 
 # Dialect families (ModelInfo.thinking names one).
 DEEPSEEK_V4 = "deepseek-v4"
@@ -234,3 +237,11 @@ def prepare_messages(
 def mentions_reasoning_content(message: str) -> bool:
     """A 400 whose text is about reasoning in the history (either way round)."""
     return "reasoning_content" in message
+
+
+def response_format(output: OutputFormat) -> dict[str, Any]:
+    """The wire's `response_format` for an output wish: a JSON schema, else any JSON object."""
+    if output.kind == "json_schema" and output.schema is not None:
+        schema = {"name": output.name, "schema": dict(output.schema)}
+        return {"type": "json_schema", "json_schema": schema}
+    return {"type": "json_object"}

@@ -1,8 +1,8 @@
 """Listings shared by the CLI and the REPL: saved chats and providers, as aligned text.
 
 `llmchat chats` and `/chats` print the same chat table; `llmchat providers` and
-`/providers` the same provider table (the REPL marks the current one). Keys are
-shown masked, never whole.
+`/providers` the same provider table (the REPL marks the current one), with where each
+key and base URL came from. Keys are shown masked, never whole.
 """
 
 from __future__ import annotations
@@ -15,26 +15,58 @@ from llmchat.render.table import aligned, cell_width, cut_to
 
 if TYPE_CHECKING:
     from llmchat.config import ProviderRegistry
+    from llmchat.providers.presets import Provider
     from llmchat.store import ChatSummary, LoadedChat
 
 
+def key_cell(registry: ProviderRegistry, provider: Provider) -> tuple[str, str]:
+    """(the key, masked, with its variable; where it came from). A key command is not run
+    for a listing: it may ask for a password."""
+    if not provider.needs_key:
+        return "(no key needed)", "-"
+    origin = registry.key_origin(provider)
+    if origin is None:
+        return f"{provider.key_env} not set", "-"
+    if origin.kind == "command":
+        return "(from command)", origin.label
+    masked = mask_key(registry.key_for(provider))
+    return (f"{origin.variable}={masked}" if origin.variable else masked), origin.label
+
+
 def provider_table(registry: ProviderRegistry, current: str | None = None) -> str:
-    """Providers with their key status; with `current`, a `*` marks that one."""
-    rows = [["PROVIDER", "KEY", "BASE URL", "DEFAULT MODEL"]]
+    """Providers with their key (masked) and base URL, and where each came from; with
+    `current`, a `*` marks that one."""
+    rows = [["PROVIDER", "KEY", "KEY FROM", "BASE URL", "URL FROM", "DEFAULT MODEL"]]
     for provider in registry.providers:
-        if not provider.needs_key:
-            key = "(no key needed)"
-        else:
-            value = registry.key_for(provider)
-            key = (
-                f"{provider.key_env}={mask_key(value)}" if value else f"{provider.key_env} not set"
-            )
-        rows.append([provider.name, key, provider.base_url, provider.default_model or "-"])
+        key, key_from = key_cell(registry, provider)
+        url_from = registry.url_origin(provider).label
+        rows.append(
+            [
+                provider.name,
+                key,
+                key_from,
+                provider.base_url,
+                url_from,
+                provider.default_model or "-",
+            ]
+        )
     lines = aligned(rows)
     if current is not None:
         marks = ["  "] + ["* " if row[0] == current else "  " for row in rows[1:]]
         lines = [mark + line for mark, line in zip(marks, lines, strict=True)]
     return "\n".join(lines)
+
+
+def origins_line(registry: ProviderRegistry, provider: Provider) -> str:
+    """`--debug`: where this run's key and base URL came from (never the key itself)."""
+    origin = registry.key_origin(provider)
+    key_from = origin.label if origin else "none"
+    if origin is not None and origin.variable:
+        key_from += f" ({origin.variable})"
+    url_from = registry.url_origin(provider).label
+    return (
+        f"debug: {provider.name} key from {key_from}; base URL {provider.base_url} from {url_from}"
+    )
 
 
 def _when(moment: datetime) -> str:

@@ -366,8 +366,9 @@ def run_repl(
     raw: bool = False,
     banner: str | None = None,
     role: RoleChoice | None = None,
+    debug: bool = False,
 ) -> int:
-    from llmchat.render.listings import last_exchange_text
+    from llmchat.render.listings import last_exchange_text, origins_line
     from llmchat.start import open_session
     from llmchat.structured.options import options_from_flags
 
@@ -388,6 +389,8 @@ def run_repl(
     repl.banner(banner)
     for note in session.take_notes():
         repl.say(note, dim=True)
+    if debug:
+        repl.say(origins_line(session.registry, session.provider), dim=True)
     if loaded is not None:
         turns = len(session.conversation)
         repl.say(f"continuing {loaded.id} ({turns} turn{'s' if turns != 1 else ''})", dim=True)

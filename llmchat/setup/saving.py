@@ -1,11 +1,11 @@
-"""Writes what the setup chose: settings into config.toml, a pasted key into the key file.
+"""Writes what the setup chose: settings into config.toml, a pasted key into the key store.
 
 config.toml is the user's file: it is edited line by line (their comments, order and other
 settings stay), checked by parsing the result before it replaces the old one. Every write
 is atomic (a temporary file in the same directory, fsync, rename), so an interrupted
 setup leaves the old file or the new one, never half of either.
-`save_key` is the one place that stores a key, so the key store (llmchat/keys) can take
-its place without the wizard changing.
+`save_key` hands a pasted key to the key store (llmchat/keys), the same one
+`llmchat keys set` uses.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-KEYS_FILE = "keys.toml"
 _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
 _ASSIGN = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
 
@@ -133,28 +132,21 @@ def private_dir(path: Path) -> None:
 
 
 def read_keys(config_dir: Path) -> dict[str, str]:
-    """Saved keys by provider name; an unreadable file counts as none."""
-    try:
-        data = tomllib.loads((config_dir / KEYS_FILE).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}
-    keys = data.get("keys", {})
-    return {k: v for k, v in keys.items() if isinstance(v, str)} if isinstance(keys, dict) else {}
+    """Keys in the key store (`llmchat keys`), by provider name."""
+    from llmchat.keys.store import open_key_store
+
+    store = open_key_store(config_dir)
+    return {name: key for name in store.list() if (key := store.get(name))}
 
 
-def save_key(config_dir: Path, provider: str, key: str) -> Path:
-    """Store `key` for `provider` in `<config_dir>/keys.toml` (0600, in a 0700 dir).
+def save_key(config_dir: Path, provider: str, key: str) -> str:
+    """Store `key` for `provider` in the key store (the keyring, or a 0600 file in a 0700
+    dir); other providers' keys are kept. Returns where it went, for the user."""
+    from llmchat.keys.store import open_key_store
 
-    Interim store until llmchat/keys lands; other providers' saved keys are kept.
-    """
-    private_dir(config_dir)
-    keys = read_keys(config_dir)
-    keys[provider] = key
-    lines = ["# API keys saved by `llmchat setup`. Keep this file private.", "[keys]"]
-    lines += [f"{toml_string(name)} = {toml_string(value)}" for name, value in keys.items()]
-    path = config_dir / KEYS_FILE
-    write_atomic(path, "\n".join(lines) + "\n", 0o600)
-    return path
+    store = open_key_store(config_dir)
+    store.set(provider, key)
+    return store.path
 
 
 def save_config(

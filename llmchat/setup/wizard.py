@@ -50,7 +50,7 @@ class SetupResult:
     provider: str
     model: str
     config_path: Path
-    key_path: Path | None = None
+    key_path: str | None = None  # the key store's file, or the system keyring
 
 
 @dataclass

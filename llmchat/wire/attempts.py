@@ -14,9 +14,13 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
 
 from llmchat.errors import RateLimitError
+
+if TYPE_CHECKING:
+    from llmchat.providers.records import Provider
 
 #: Header the SDK puts on each attempt: how many retries came before it.
 _RETRY_COUNT_HEADER = "x-stainless-retry-count"
@@ -115,3 +119,13 @@ def rate_limited_error(who: str, tried: Attempts, said: str) -> RateLimitError:
         f"the server asks to wait {duration(wait)}): {said}",
         f"try again in {duration(wait)}, or check your quota",
     )
+
+
+def error_name(provider: Provider) -> str:
+    """Who errors say answered: the preset's name, or the host when the URL is not the preset's.
+
+    "OpenAI answered, but…" about http://127.0.0.1:8080 sends people to OpenAI's status page.
+    """
+    if not provider.custom_url:
+        return provider.label
+    return urlparse(provider.base_url).netloc or provider.base_url

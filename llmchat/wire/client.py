@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
@@ -32,12 +32,19 @@ from llmchat.errors import (
     StreamCutError,
 )
 from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, Usage
-from llmchat.providers.dialects import dialect, mentions_reasoning_content, prepare_messages
+from llmchat.providers.dialects import (
+    dialect,
+    mentions_reasoning_content,
+    prepare_messages,
+    response_format,
+)
 from llmchat.providers.records import Provider
-from llmchat.wire.attempts import (
-    attempts_of,
-    no_answer_message,
-    rate_limited_error,
+from llmchat.wire.attempts import attempts_of, error_name, no_answer_message, rate_limited_error
+from llmchat.wire.network import (
+    NetworkSettings,
+    http_client_kwargs,
+    network_error_for,
+    warn_on_stderr,
 )
 from llmchat.wire.quirks import STREAM_OPTIONS, ServerQuirks
 from llmchat.wire.sse import (
@@ -61,15 +68,6 @@ def parse_usage(raw: Mapping[str, Any] | None) -> Usage | None:
     return parse(raw)
 
 
-def _response_format(request: ChatRequest) -> dict[str, Any]:
-    output = request.output
-    assert output is not None
-    if output.kind == "json_schema" and output.schema is not None:
-        schema = {"name": output.name, "schema": dict(output.schema), "strict": output.strict}
-        return {"type": "json_schema", "json_schema": schema}
-    return {"type": "json_object"}
-
-
 def _message_events(message: Any) -> Iterator[ChatEvent]:
     """Reasoning, then text, from a streamed delta or a whole message alike.
 
@@ -85,16 +83,6 @@ def _message_events(message: Any) -> Iterator[ChatEvent]:
         yield TextDelta(message.content)
 
 
-def error_name(provider: Provider) -> str:
-    """Who errors say answered: the preset's name, or the host when the URL is not the preset's.
-
-    "OpenAI answered, but…" about http://127.0.0.1:8080 sends people to OpenAI's status page.
-    """
-    if not provider.custom_url:
-        return provider.label
-    return urlparse(provider.base_url).netloc or provider.base_url
-
-
 class ChatClient:
     """Talks to one provider with that provider's key, and nobody else's."""
 
@@ -105,6 +93,9 @@ class ChatClient:
         timeouts: Timeouts,
         vars: Mapping[str, str] | None = None,
         quirks: ServerQuirks | None = None,
+        *,
+        net: NetworkSettings | None = None,
+        warn: Callable[[str], None] = warn_on_stderr,
     ) -> None:
         self.provider = provider
         self._key = api_key
@@ -116,11 +107,17 @@ class ChatClient:
         self._echo_reasoning: bool | None = None
         vars = vars or {}
         official = provider.is_openai and urlparse(provider.base_url).hostname == "api.openai.com"
-        headers: dict[str, Any] = {}
+        net = net or NetworkSettings()
+        self._network_error = network_error_for(net, provider.name, provider.base_url, vars)
+        timeouts = Timeouts(
+            connect=net.connect_timeout or timeouts.connect, read=net.timeout or timeouts.read
+        )
+        http_client = openai.DefaultHttpxClient(**http_client_kwargs(net, provider.name, warn=warn))
+        headers: dict[str, Any] = net.headers_dict()
         if not official:
             # The SDK would send OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment
             # to any server; they belong to OpenAI alone.
-            headers = {"OpenAI-Organization": openai.Omit(), "OpenAI-Project": openai.Omit()}
+            headers |= {"OpenAI-Organization": openai.Omit(), "OpenAI-Project": openai.Omit()}
         self._sdk = openai.OpenAI(
             # Local servers need no key, but the SDK insists on one.
             api_key=api_key or "no-key",
@@ -129,6 +126,7 @@ class ChatClient:
             project=vars.get("OPENAI_PROJECT_ID") if official else None,
             timeout=openai.Timeout(timeouts.read, connect=timeouts.connect),
             default_headers=headers,
+            http_client=http_client,
         )
         self._timeouts = timeouts
         self._who = error_name(provider)
@@ -218,7 +216,7 @@ class ChatClient:
             **request.sampling(),
         )
         if request.output is not None:
-            kwargs["response_format"] = _response_format(request)
+            kwargs["response_format"] = response_format(request.output)
         if extra:
             kwargs["extra_body"] = extra
         return kwargs
@@ -342,6 +340,9 @@ class ChatClient:
         key_var = self.provider.key_env or "the key"
         said = self._server_says(exc)
         tried = attempts_of(exc, started)
+        network = None if mid_stream else self._network_error(exc)
+        if network is not None:
+            return network
         if isinstance(exc, openai.APITimeoutError):
             if mid_stream:
                 return StreamCutError(

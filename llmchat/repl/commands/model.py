@@ -89,7 +89,7 @@ def provider(state: ReplState, arg: str) -> Reply:
 
 @command("providers", usage="/providers")
 def providers(state: ReplState, arg: str) -> Reply:
-    """List providers with their key status (masked)."""
+    """List providers: each key (masked) and base URL, and where each came from."""
     session = state.session
     return Reply(provider_table(session.registry, current=session.provider.name))
 

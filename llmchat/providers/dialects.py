@@ -242,6 +242,6 @@ def mentions_reasoning_content(message: str) -> bool:
 def response_format(output: OutputFormat) -> dict[str, Any]:
     """The wire's `response_format` for an output wish: a JSON schema, else any JSON object."""
     if output.kind == "json_schema" and output.schema is not None:
-        schema = {"name": output.name, "schema": dict(output.schema)}
+        schema = {"name": output.name, "schema": dict(output.schema), "strict": output.strict}
         return {"type": "json_schema", "json_schema": schema}
     return {"type": "json_object"}

@@ -102,15 +102,28 @@ def _values(kind: str, provider_var: str) -> str:
 
 
 def _value_cases(specs: list[CommandSpec], provider_var: str) -> str:
+    """Case arms on "PATH|PREV": a flag whose values differ between commands (`-f` is a
+    file for a chat, a format for `chats export`) gets an arm per command, before the
+    shared arms, so the first match is the right one."""
+    kinds_of: dict[str, set[str]] = {}
+    for spec in specs:
+        for flag, kind in spec.value_flags.items():
+            kinds_of.setdefault(flag, set()).add(kind)
+    specific: list[str] = []
     by_kind: dict[str, set[str]] = {}
     for spec in specs:
         for flag, kind in spec.value_flags.items():
-            by_kind.setdefault(kind, set()).add(flag)
-    lines = []
+            if len(kinds_of[flag]) > 1:
+                pattern = shlex.quote(f"{spec.path}|{flag}")
+                specific.append(
+                    f"        {pattern}) _llmchat_list=$({_values(kind, provider_var)}) ;;"
+                )
+            else:
+                by_kind.setdefault(kind, set()).add(flag)
+    lines = sorted(set(specific))
     for kind, flags in sorted(by_kind.items()):
-        lines.append(
-            f"        {'|'.join(sorted(flags))}) _llmchat_list=$({_values(kind, provider_var)}) ;;"
-        )
+        arms = "|".join("*" + shlex.quote("|" + flag) for flag in sorted(flags))
+        lines.append(f"        {arms}) _llmchat_list=$({_values(kind, provider_var)}) ;;")
     return "\n".join(lines)
 
 
@@ -158,7 +171,7 @@ __COMMANDS__
 _llmchat_candidates() {
     local cur=$1 prev=$2
     _llmchat_list=''
-    case $prev in
+    case "$_llmchat_path|$prev" in
 __VALUES__
         *)
             if [[ $cur == -* ]]; then

@@ -135,18 +135,7 @@ def _run(
         except KeyboardInterrupt:
             return True
         return False
-    from llmchat.render.compare import CompareRenderer
+    from llmchat.render.compare import show_comparison
     from llmchat.render.renderer import terminal_console
-    from llmchat.render.scoreboard import scoreboard_text
 
-    labels = [f"{lane.provider.name}/{lane.model}" for lane in comparison.lanes]
-    renderer = CompareRenderer(terminal_console(env), labels, show_reasoning=reasoning)
-    renderer.start()
-    interrupted = False
-    try:
-        comparison.run(renderer)
-    except KeyboardInterrupt:
-        interrupted = True
-    renderer.finish(comparison.results)
-    renderer.print_lines(scoreboard_text(comparison.results))
-    return interrupted
+    return show_comparison(comparison, terminal_console(env), show_reasoning=reasoning)

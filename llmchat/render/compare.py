@@ -20,7 +20,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
-from llmchat.engine.compare import LaneResult
+from llmchat.engine.compare import Comparison, LaneResult
 from llmchat.events import ChatEvent, ReasoningDelta, TextDelta
 from llmchat.render.common import SPINNER_FRAMES, TICK_SECONDS, Ticker, format_seconds, neutralise
 from llmchat.render.markdown import Row, answer_markdown
@@ -286,3 +286,21 @@ class CompareRenderer:
     def _write(self, rows: list[Row]) -> None:
         self._console.file.write(rows_to_ansi(self._console, rows, newline_after=True))
         self._console.file.flush()
+
+
+def show_comparison(comparison: Comparison, console: Console, *, show_reasoning: bool) -> bool:
+    """Run the lanes in live panes, then every answer in full and the scoreboard (one path
+    for `llmchat compare` and `/compare`); True when Ctrl+C stopped them."""
+    from llmchat.render.scoreboard import scoreboard_text
+
+    labels = [f"{lane.provider.name}/{lane.model}" for lane in comparison.lanes]
+    renderer = CompareRenderer(console, labels, show_reasoning=show_reasoning)
+    renderer.start()
+    interrupted = False
+    try:
+        comparison.run(renderer)
+    except KeyboardInterrupt:
+        interrupted = True
+    renderer.finish(comparison.results)
+    renderer.print_lines(scoreboard_text(comparison.results))
+    return interrupted

@@ -104,24 +104,13 @@ def _exchange(question: str, result: LaneResult) -> Exchange:
 def _show(state: ReplState, comparison: object) -> bool:
     """The live panes, every answer in full, the scoreboard; True if Ctrl+C stopped it."""
     from llmchat.engine.compare import Comparison
-    from llmchat.render.compare import CompareRenderer
+    from llmchat.render.compare import show_comparison
     from llmchat.render.renderer import terminal_console
-    from llmchat.render.scoreboard import scoreboard_text
 
     assert isinstance(comparison, Comparison)
-    labels = [f"{lane.provider.name}/{lane.model}" for lane in comparison.lanes]
-    renderer = CompareRenderer(
-        terminal_console(state.env), labels, show_reasoning=state.session.show_reasoning
+    return show_comparison(
+        comparison, terminal_console(state.env), show_reasoning=state.session.show_reasoning
     )
-    renderer.start()
-    interrupted = False
-    try:
-        comparison.run(renderer)
-    except KeyboardInterrupt:
-        interrupted = True
-    renderer.finish(comparison.results)
-    renderer.print_lines(scoreboard_text(comparison.results))
-    return interrupted
 
 
 @command("pick", usage="/pick N")

@@ -8,8 +8,9 @@ import re
 from rich.console import Console
 
 from llmchat.events import Finish, TextDelta, TurnStats
+from llmchat.render.kinsoku import NO_BREAK_AFTER, NO_BREAK_BEFORE
 from llmchat.render.live import LiveRenderer
-from llmchat.render.wrapping import wrap_text
+from llmchat.render.wrapping import cells, wrap_text
 
 _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -57,3 +58,24 @@ def test_a_word_longer_than_the_line_is_cut_not_lost() -> None:
     lines = wrap_text(f"see {url}", 30)
     assert all(len(line) <= 30 for line in lines)
     assert "".join(lines[1:]) == url or "".join(lines).replace("see ", "") == url
+
+
+def test_wrapping_counts_cells_so_chinese_lines_fit() -> None:
+    text = (
+        "llmchat: error: 无法读取文件 “报告.md”：权限不足，请检查文件的访问权限后再试一次"
+        " — hint: run with --debug"
+    )
+    for width in (10, 20, 30, 40):
+        lines = wrap_text(text, width)
+        assert all(cells(line) <= width for line in lines), (width, lines)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")  # nothing lost
+        assert all(line[:1] not in NO_BREAK_BEFORE for line in lines), lines
+        assert all(line[-1:] not in NO_BREAK_AFTER for line in lines), lines
+    # a Chinese run breaks between characters instead of leaving the line half empty
+    assert wrap_text(text, 30)[0] == "llmchat: error: 无法读取文件"
+
+
+def test_cells_counts_wide_and_combining_characters() -> None:
+    assert cells("abc") == 3
+    assert cells("中文") == 4
+    assert cells("e\u0301tude") == 5

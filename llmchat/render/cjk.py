@@ -17,18 +17,10 @@ from rich.containers import Lines
 from rich.measure import Measurement
 from rich.text import Text
 
+from llmchat.render.kinsoku import NO_BREAK_AFTER, NO_BREAK_BEFORE
+
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, JustifyMethod, OverflowMethod
-
-# A line must not start with these: closing brackets and quotes, sentence and clause
-# punctuation, iteration marks, small kana and the prolonged sound mark (JIS X 4051).
-NO_BREAK_BEFORE = frozenset(
-    "、。，．・：；？！）」』】〕〉》〗〙〛｝］｠’”〞‼⁇⁈⁉"
-    "ゝゞーァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎゕゖ々〻゠〜～…‥％‰℃°"
-    ",.;:!?)]}%"
-)
-# A line must not end with these: opening brackets and quotes.
-NO_BREAK_AFTER = frozenset("（「『【〔〈《〖〘〚｛［｟‘“([{")
 
 _ZWJ = "\u200d"
 _RE_WORD = re.compile(r"\s*\S+\s*")  # rich's own notion of a word, spaces included

@@ -7,7 +7,8 @@ import re
 
 from rich.console import Console
 
-from llmchat.events import Finish, TextDelta, TurnStats
+from llmchat.events import Finish, TextDelta, TurnStats, Usage
+from llmchat.render.common import fit_status
 from llmchat.render.kinsoku import NO_BREAK_AFTER, NO_BREAK_BEFORE
 from llmchat.render.live import LiveRenderer
 from llmchat.render.wrapping import cells, wrap_text
@@ -79,3 +80,32 @@ def test_cells_counts_wide_and_combining_characters() -> None:
     assert cells("abc") == 3
     assert cells("中文") == 4
     assert cells("e\u0301tude") == 5
+
+
+def test_status_line_breaks_between_figures_in_a_narrow_window() -> None:
+    out = io.StringIO()
+    console = Console(file=out, width=40, height=24, force_terminal=True, color_system="truecolor")
+    renderer = LiveRenderer(console, frame_seconds=0)
+    renderer.start()
+    renderer.feed(TextDelta("A reply long enough to be measured.\n"))
+    renderer.feed(Finish("length"))
+    usage = Usage(prompt_tokens=12, completion_tokens=12345, reasoning_tokens=2048)
+    renderer.finish(TurnStats(usage=usage, cost="~$0.000123", interrupted=True))
+    text = _ESCAPES.sub("", out.getvalue())
+    lines = [line for line in re.split(r"\r|\n", text) if line.strip()]
+    last_answer_line = len(lines) - 1 - lines[::-1].index("A reply long enough to be measured.")
+    status = lines[last_answer_line + 1 :]
+    assert len(status) > 1 and all(cells(line) <= 40 for line in status)
+    parts = [part for line in status for part in line.split(" · ")]
+    assert parts[0] == "12,345 tokens (2,048 reasoning)"
+    assert parts[1].startswith("first token ") and parts[1].endswith(" s")  # one figure, whole
+    assert parts[2:] == ["~$0.000123", "stopped: length", "interrupted"]
+
+
+def test_fit_status_keeps_a_wide_line_whole() -> None:
+    status = "10 tokens · 13.1 tok/s · first token 0.5 s · $0.000008"
+    assert fit_status(status, 120) == status
+    assert fit_status(status, 40).split("\n") == [
+        "10 tokens · 13.1 tok/s",
+        "first token 0.5 s · $0.000008",
+    ]

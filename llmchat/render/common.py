@@ -81,7 +81,24 @@ def status_text(
         parts.append(f"stopped: {finish_reason}")
     if stats.interrupted:
         parts.append("interrupted")
-    return " · ".join(parts)
+    return STATUS_SEPARATOR.join(parts)
+
+
+STATUS_SEPARATOR = " · "
+
+
+def fit_status(status: str, width: int) -> str:
+    """`status` broken into lines at its separators so that no figure is cut in two
+    ("first token 0.5" on one line and "s" on the next, in a 40-column window)."""
+    from llmchat.render.wrapping import cells
+
+    lines: list[str] = []
+    for part in status.split(STATUS_SEPARATOR):
+        if lines and cells(lines[-1]) + cells(STATUS_SEPARATOR) + cells(part) <= width:
+            lines[-1] += STATUS_SEPARATOR + part
+        else:
+            lines.append(part)
+    return "\n".join(lines)
 
 
 class Ticker:

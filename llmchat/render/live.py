@@ -21,6 +21,7 @@ from llmchat.interrupts import sigint_deferred
 from llmchat.render.common import (
     TICK_SECONDS,
     Ticker,
+    fit_status,
     format_seconds,
     neutralise,
     spinner_frames,
@@ -155,7 +156,7 @@ class LiveRenderer:
             self._frame(final=True)
             if last_line:
                 blank: list[Row] = [[]] if self._printed else []
-                text = Text(last_line, style="dim")
+                text = Text(fit_status(last_line, self._console.width), style="dim")
                 self._screen.draw(blank + self._console.render_lines(text, pad=False), [])
             self._screen.close()
 

@@ -16,6 +16,7 @@ from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, TurnSta
 from llmchat.render.common import (
     TICK_SECONDS,
     Ticker,
+    fit_status,
     format_seconds,
     neutralise,
     spinner_frames,
@@ -65,6 +66,7 @@ class PlainRenderer:
         # Reasoning reaches a terminal either way when stderr is one: neutralise it then.
         self._reasoning_safe = terminal or env.stderr_isatty
         self._color = not env.no_color
+        self._env = env
         self._answer = _Section(env.stdout, style="")
         if terminal:
             self._reasoning = _Section(env.stdout, style=DIM if self._color else "")
@@ -116,7 +118,9 @@ class PlainRenderer:
                 finish_reason=self._finish_reason,
             )
             if status:
-                self._answer.write(status + "\n", style=DIM if self._color else "")
+                self._answer.write(
+                    fit_status(status, self._env.width()) + "\n", style=DIM if self._color else ""
+                )
 
     def abort(self, note: str) -> None:
         if self._close() and note:

@@ -213,3 +213,17 @@ def test_a_long_listing_goes_through_the_pager_on_a_terminal_only(
     listing.expect(pexpect.EOF)
     piped = run_llmchat("chats", "--all", env=pager)
     assert "PAGED-BY-THE-PAGER" not in piped.stdout and chats["k8s"] in piped.stdout
+
+
+def test_a_data_dir_that_is_a_file_gets_one_line_never_a_traceback(
+    run_llmchat: RunLLMChat, sandbox: Sandbox
+) -> None:
+    not_a_dir = sandbox.data_dir.parent / "not-a-dir"
+    not_a_dir.write_text("")
+    env = {"LLMCHAT_DATA_DIR": str(not_a_dir)}
+    for args, code in ((["chats"], 0), (["chats", "search", "foo"], 1), (["usage"], 0)):
+        result = run_llmchat(*args, env=env)
+        assert "Traceback" not in result.stderr, args
+        assert result.returncode == code, (args, result.stderr)
+        errors = [line for line in result.stderr.splitlines() if line.strip()]
+        assert errors[0].startswith("llmchat: ") and "not-a-dir" in errors[0], errors

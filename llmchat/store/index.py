@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from llmchat.errors import ConfigError
 from llmchat.store.index_schema import (
     INDEX_VERSION,
     ChatFolder,
@@ -204,8 +205,13 @@ class ChatIndex:
         found: dict[str, tuple[int, int]] = {}
         try:
             entries = os.scandir(self.chats_dir)
-        except FileNotFoundError:
-            return found
+        except (FileNotFoundError, NotADirectoryError):
+            return found  # no chats saved yet, or a data dir that cannot hold any
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read the saved chats in {self.chats_dir} ({exc.strerror})",
+                "check the permissions of the data dir (LLMCHAT_DATA_DIR)",
+            ) from exc
         with entries:
             for entry in entries:
                 name = entry.name

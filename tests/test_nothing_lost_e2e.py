@@ -103,6 +103,42 @@ def test_sigkill_during_the_first_reply_keeps_the_question(
     assert "please keep this question" in everything.stdout
 
 
+def test_sigkill_mid_reply_keeps_what_arrived_as_an_interrupted_reply(
+    start_chat: StartChat, fake_server: FakeOpenAI, sandbox: Sandbox, run_llmchat: RunLLMChat
+) -> None:
+    fake_server.reply(text=SLOW_REPLY, chunk_size=6, chunk_delay=0.05)
+    chat = start_chat(env=_env(fake_server))
+    chat.send("tell me a long story")
+    chat.expect("word60")  # three seconds in: pieces saved about once a second
+    chat.child.kill(signal.SIGKILL)
+    chat.child.wait()
+    (saved,) = _chats(sandbox)
+    question, answer = _messages(saved)
+    assert question.content == "tell me a long story"
+    assert answer.role == "assistant" and answer.interrupted
+    assert answer.content.startswith("word0 word1 word2") and "word20" in answer.content
+    assert SLOW_REPLY.startswith(answer.content)  # what arrived, in order, nothing made up
+    assert any("cut off" in warning for warning in saved.warnings)
+    listing = run_llmchat("chats")  # answered (in part): listed by default
+    assert "tell me a long story" in listing.stdout
+    found = run_llmchat("chats", "search", "word20")
+    assert found.returncode == 0 and saved.id in found.stdout
+    resumed = run_llmchat("-c", "go on", env=_env(fake_server))
+    assert resumed.returncode == 0, resumed.stderr
+    assert fake_server.last.messages == [
+        {"role": "user", "content": "tell me a long story"},
+        {"role": "assistant", "content": answer.content},
+        {"role": "user", "content": "go on"},
+    ]
+    (after,) = _chats(sandbox)
+    assert [(m.role, m.interrupted) for m in _messages(after)] == [
+        ("user", False),
+        ("assistant", True),
+        ("user", False),
+        ("assistant", False),
+    ]
+
+
 def test_a_chat_with_only_its_meta_line_is_never_listed(
     sandbox: Sandbox, run_llmchat: RunLLMChat
 ) -> None:

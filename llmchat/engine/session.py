@@ -37,6 +37,10 @@ class Recorder(Protocol):
     def record_reply(self, session: ChatSession, exchange: Exchange, record: TurnRecord) -> None:
         """`record` is the turn's settled usage and cost."""
 
+    def record_progress(self, session: ChatSession, text: str, reasoning: str) -> None:
+        """Pieces of the reply streaming now, since the last call: kept if the process
+        dies before `record_reply`, superseded by it otherwise."""
+
     def record_failure(self, session: ChatSession) -> None: ...
 
     def record_clear(self, session: ChatSession) -> None: ...

@@ -8,6 +8,7 @@ taken back for /retry). The request itself is built by structured/shaping.py.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -18,6 +19,10 @@ from llmchat.providers.records import Provider
 if TYPE_CHECKING:
     from llmchat.engine.pricing import TurnRecord
     from llmchat.engine.session import ChatSession
+
+
+PROGRESS_SECONDS = 1.0
+"""How often a streaming reply's new pieces are saved (see Turn._save_progress)."""
 
 
 @dataclass
@@ -43,6 +48,9 @@ class Turn:
     # locally) and its cost; None while running or when it failed.
     record: TurnRecord | None = None
     _events: Generator[ChatEvent, None, None] | None = None
+    # How much of the answer and reasoning the recorder has as pieces (see _save_progress).
+    _saved: tuple[int, int] = (0, 0)
+    _next_save: float = 0.0
 
     @property
     def answer(self) -> str:
@@ -65,12 +73,15 @@ class Turn:
         self.state = "running"
         client = self.session.client_for(self.provider)
         self._events = split_think_tags(client.events(request))
+        self._next_save = time.monotonic() + PROGRESS_SECONDS
         try:
             for event in self._events:
                 if isinstance(event, TextDelta):
                     self._answer.append(event.text)
+                    self._save_progress()
                 elif isinstance(event, ReasoningDelta):
                     self._reasoning.append(event.text)
+                    self._save_progress()
                 elif isinstance(event, Usage):
                     self.usage = event
                 elif isinstance(event, Finish):
@@ -86,6 +97,19 @@ class Turn:
             self._fail()
             raise
         self._complete()
+
+    def _save_progress(self) -> None:
+        """About once a second, hand the recorder what arrived since the last time, so a
+        SIGKILL or a dropped SSH session mid-reply loses at most that second."""
+        recorder = self.session.recorder
+        if recorder is None or time.monotonic() < self._next_save:
+            return
+        self._next_save = time.monotonic() + PROGRESS_SECONDS
+        answered, reasoned = self._saved
+        self._saved = (len(self._answer), len(self._reasoning))
+        recorder.record_progress(
+            self.session, "".join(self._answer[answered:]), "".join(self._reasoning[reasoned:])
+        )
 
     def interrupt(self) -> None:
         """Stop here: keep what arrived, marked interrupted (idempotent). A turn stopped

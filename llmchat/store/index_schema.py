@@ -18,6 +18,7 @@ from llmchat.store.reader import short_title
 from llmchat.store.records import (
     MessageRecord,
     MetaRecord,
+    PartialRecord,
     Record,
     RecordError,
     from_json,
@@ -215,7 +216,14 @@ class ChatFolder:
         """Apply records in file order, the way store_read.read_chat reads them."""
         assert state.n is not None
         n = state.n
+        cut: list[str] = []  # a reply's pieces whose own line has not come (yet)
         for rec in records:
+            if isinstance(rec, PartialRecord):
+                cut.append(rec.text)
+                continue
+            if cut and not (isinstance(rec, MessageRecord) and rec.role == "assistant"):
+                self._fold_cut_reply(state, cut, mtime)  # the chat went on without its line
+            cut.clear()
             if isinstance(rec, MetaRecord):
                 if state.created is None and rec.created:
                     state.created = _epoch(rec.created, mtime)
@@ -228,6 +236,15 @@ class ChatFolder:
                         self._add_text(n, "title", mtime, rec.title)
             elif isinstance(rec, MessageRecord):
                 self._fold_message(state, rec, mtime)
+        if cut:
+            self._fold_cut_reply(state, cut, mtime)
+
+    def _fold_cut_reply(self, state: ChatState, pieces: list[str], mtime: float) -> None:
+        """A reply llmchat was killed in the middle of: read_chat keeps its pieces as an
+        interrupted reply, so it is an answer here too, and its text is found."""
+        assert state.n is not None
+        state.answers += 1
+        self._add_text(state.n, "assistant", mtime, "".join(pieces))
 
     def _fold_message(self, state: ChatState, rec: MessageRecord, mtime: float) -> None:
         assert state.n is not None

@@ -18,6 +18,7 @@ from llmchat.store.records import (
     JsonObject,
     MessageRecord,
     MetaRecord,
+    PartialRecord,
     Record,
     RecordError,
     from_json,
@@ -193,6 +194,45 @@ def snippet(text: str, needle: str, radius: int = 40) -> str | None:
     return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")
 
 
+class _CutReply:
+    """The pieces of a reply whose own line never came (llmchat was killed mid-reply)."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.reasoning: list[str] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.text or self.reasoning)
+
+    def add(self, rec: PartialRecord) -> None:
+        self.text.append(rec.text)
+        self.reasoning.append(rec.reasoning)
+
+    def clear(self) -> None:
+        self.text.clear()
+        self.reasoning.clear()
+
+    def keep(
+        self, replay: list[MessageRecord], *, provider: str | None, model: str | None
+    ) -> list[MessageRecord]:
+        """What arrived, as the interrupted reply Ctrl+C would have saved, added to
+        `replay`; none when no question is waiting there (a damaged file)."""
+        if not replay or replay[-1].role != "user":
+            return []
+        asked = replay[-1]
+        reply = MessageRecord(
+            role="assistant",
+            content="".join(self.text),
+            ts=asked.ts,
+            provider=asked.provider or provider,
+            model=asked.model or model,
+            reasoning="".join(self.reasoning) or None,
+            interrupted=True,
+        )
+        replay.append(reply)
+        return [reply]
+
+
 def read_chat(path: Path) -> LoadedChat:
     """Parse one chat file. A line that is not a record (cut short by a crash, damaged,
     from a newer schema) is skipped with a warning naming file and line; the rest loads."""
@@ -226,7 +266,16 @@ def read_chat(path: Path) -> LoadedChat:
     params: JsonObject = {}
     replay: list[MessageRecord] = []
     compared: list[Compared] = []
-    for rec in records:
+    cut = _CutReply()
+    parsed, records = records, []
+    for rec in parsed:
+        records.append(rec)
+        if isinstance(rec, PartialRecord):
+            cut.add(rec)
+            continue
+        if cut and not (isinstance(rec, MessageRecord) and rec.role == "assistant"):
+            records[-1:-1] = cut.keep(replay, provider=provider, model=model)
+        cut.clear()
         if isinstance(rec, MetaRecord):
             created = created or rec.created
             provider = rec.provider or provider
@@ -249,6 +298,9 @@ def read_chat(path: Path) -> LoadedChat:
             if users:
                 del replay[users[-1] :]
             compared = [c for c in compared if c.at < len(replay)]
+    if cut:
+        records.extend(cut.keep(replay, provider=provider, model=model))
+        warnings.append(f"{path}: the last reply was cut off mid-stream; kept what arrived")
     _drop_unpicked_tail(replay, compared)
     unanswered = None
     if replay and replay[-1].role == "user":

@@ -8,6 +8,7 @@ save must never cost the user the chat itself.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -106,6 +107,14 @@ class StoreRecorder:
             )
 
         self._guard(write)
+
+    def record_progress(self, session: ChatSession, text: str, reasoning: str) -> None:
+        if not self.enabled or self.broken or not self.writer.on_disk:
+            return
+        # A failure here is not reported: the reply's own line tries again and reports
+        # a lasting problem once.
+        with contextlib.suppress(StoreError):
+            self.writer.append_partial(text, reasoning)
 
     def record_answer(
         self, session: ChatSession, exchange: Exchange, record: TurnRecord, *, alternative: bool

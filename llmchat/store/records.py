@@ -125,7 +125,18 @@ class UndoRecord:
     ts: str | None = None
 
 
-Record: TypeAlias = "MetaRecord | MessageRecord | ClearRecord | UndoRecord"
+@dataclass(frozen=True)
+class PartialRecord:
+    """Pieces of a reply still streaming (text and reasoning since the last such line),
+    written about once a second while it arrives: if llmchat is killed mid-reply (SIGKILL,
+    a closed SSH session, a power cut) the reader keeps what these hold as the reply,
+    marked interrupted. The reply's own message line (or an undo) supersedes them."""
+
+    text: str = ""
+    reasoning: str = ""
+
+
+Record: TypeAlias = "MetaRecord | MessageRecord | ClearRecord | UndoRecord | PartialRecord"
 
 
 def now_iso() -> str:
@@ -260,6 +271,12 @@ def to_json(record: Record) -> dict[str, JsonValue]:
             out["interrupted"] = True
         if record.alternative:
             out["alternative"] = True
+    elif isinstance(record, PartialRecord):
+        out["type"] = "partial"
+        if record.text:
+            out["text"] = record.text
+        if record.reasoning:
+            out["reasoning"] = record.reasoning
     elif isinstance(record, ClearRecord):
         out["type"] = "clear"
         if record.ts:
@@ -349,4 +366,8 @@ def from_json(obj: object) -> Record:
         return ClearRecord(ts=_opt_str(obj, "ts"))
     if kind == "undo":
         return UndoRecord(ts=_opt_str(obj, "ts"))
+    if kind == "partial":
+        return PartialRecord(
+            text=_opt_str(obj, "text") or "", reasoning=_opt_str(obj, "reasoning") or ""
+        )
     raise RecordError(f"unknown record type {kind!r}")

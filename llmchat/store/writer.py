@@ -34,6 +34,7 @@ from llmchat.store.records import (
     JsonObject,
     MessageRecord,
     MetaRecord,
+    PartialRecord,
     Record,
     StoreError,
     UndoRecord,
@@ -250,6 +251,13 @@ class ChatWriter:
         self._params = changed.params if changed.params is not None else self._params
         self._write(changed, lazy=True)
 
+    def append_partial(self, text: str, reasoning: str) -> None:
+        """Pieces of a reply still arriving, since the last call. Not synced: it is meant
+        to outlive the process (a SIGKILL), which the page cache already does; a sync a
+        second would cost more than the reply's own line."""
+        if text or reasoning:
+            self._write(PartialRecord(text=text, reasoning=reasoning), sync=False)
+
     def mark_clear(self) -> None:
         """The REPL's /clear: replay starts afresh here (the system prompt stays)."""
         self._write(ClearRecord(ts=now_iso()), lazy=True)
@@ -275,7 +283,7 @@ class ChatWriter:
     ) -> None:
         self.close()
 
-    def _write(self, record: Record, *, lazy: bool = False) -> None:
+    def _write(self, record: Record, *, lazy: bool = False, sync: bool = True) -> None:
         if self._closed:
             raise ValueError(f"chat {self.id} is closed")
         if self._fd is None:
@@ -284,7 +292,7 @@ class ChatWriter:
                 # becomes the first meta line, and clear/undo have no turns to act on.
                 return
             self._create()
-        self._append(b"".join(_encode(r) for r in [*self._pending, record]))
+        self._append(b"".join(_encode(r) for r in [*self._pending, record]), sync=sync)
         self._pending = []  # only once written: a failed write keeps the meta line for a retry
 
     def _first_meta(self) -> MetaRecord:
@@ -324,7 +332,7 @@ class ChatWriter:
         if self._store.durable:
             _sync_dir(chats_dir)
 
-    def _append(self, payload: bytes) -> None:
+    def _append(self, payload: bytes, *, sync: bool = True) -> None:
         assert self._fd is not None
         fd = self._fd
         try:
@@ -336,7 +344,7 @@ class ChatWriter:
                     if size and _last_byte(fd, size) != b"\n":
                         payload = b"\n" + payload
                     _write_all(fd, payload)
-                if self._store.durable:
+                if self._store.durable and sync:
                     _sync(fd)
             if os.stat(self.path).st_ino != self._inode:
                 raise FileNotFoundError(2, "the file was deleted or replaced")

@@ -68,7 +68,8 @@ class DeepSeekRules:
 @dataclass
 class QwenRules:
     """DashScope: a hybrid Qwen3 model refuses thinking without streaming (and thinks by
-    default, so saying nothing is refused too); a thinking-only model refuses "off"."""
+    default, so saying nothing is refused too); a thinking-only model refuses "off"; a
+    `thinking_budget` must be a positive whole number."""
 
     hybrid_default_on: tuple[str, ...] = ("qwen3.8-flash", "qwen3.7-max")
     thinking_only: tuple[str, ...] = ("qwq-plus",)
@@ -78,6 +79,9 @@ class QwenRules:
         enable = body.get("enable_thinking")
         if model in self.thinking_only and enable is False:
             return Refusal(400, "The value of the enable_thinking parameter is restricted to True.")
+        budget = body.get("thinking_budget")
+        if budget is not None and (not isinstance(budget, int) or budget < 1):
+            return Refusal(400, "The value of thinking_budget must be a positive integer.")
         thinks = enable is True or (enable is None and model in self.hybrid_default_on)
         if thinks and not body.get("stream"):
             return Refusal(
@@ -96,3 +100,33 @@ class ThinkingTypeRules:
         if body.get("model") in self.always and _thinking_type(body) == "disabled":
             return Refusal(400, f"thinking.type disabled is not supported by {body['model']}")
         return _two_in_a_row(body)
+
+
+@dataclass
+class OpenAIReasoningRules:
+    """OpenAI's reasoning models (o-series, gpt-5): `max_tokens` is refused in favour of
+    `max_completion_tokens`, and sampling knobs only take their default. Messages as
+    the API words them (quoted in Azure's and OpenAI's issue threads)."""
+
+    models: tuple[str, ...] = ("o3", "o4-mini", "gpt-5", "gpt-5-mini", "gpt-5.9")
+
+    def check(self, body: dict[str, Any]) -> Refusal | None:
+        if body.get("model") not in self.models:
+            return None
+        if "max_tokens" in body:
+            return Refusal(
+                400,
+                "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                "Use 'max_completion_tokens' instead.",
+            )
+        for name, default in (("temperature", 1), ("top_p", 1)):
+            if name in body and body[name] != default:
+                return Refusal(
+                    400,
+                    f"Unsupported value: '{name}' does not support {body[name]} with this "
+                    f"model. Only the default ({default}) value is supported.",
+                )
+        for name in ("presence_penalty", "frequency_penalty"):
+            if body.get(name):
+                return Refusal(400, f"Unsupported parameter: '{name}' is not supported.")
+        return None

@@ -44,6 +44,7 @@ from llmchat.cli.chat_options import (
     StopOption,
     SystemOption,
     TemperatureOption,
+    ThinkBudgetOption,
     ThinkOption,
     TimeoutOption,
     TopPOption,
@@ -118,6 +119,7 @@ def chat_command(
     no_reasoning: NoReasoningOption = False,
     think: ThinkOption = None,
     effort: EffortOption = None,
+    think_budget: ThinkBudgetOption = None,
     raw: RawOption = False,
     usage: UsageOption = False,
     check: CheckOption = False,
@@ -151,7 +153,7 @@ def chat_command(
         stream=False if no_stream else None,
         show_reasoning=False if no_reasoning else None,
         timeout=timeout,
-        thinking=thinking_flag(think, effort),
+        thinking=thinking_flag(think, effort, think_budget),
         json=True if json_output else None,
         schema=parse_schema(schema),
         stop=tuple(stop or ()),
@@ -227,6 +229,7 @@ def compare_command(
             help="Thinking effort: low, medium, high or max (the nearest each model takes).",
         ),
     ] = None,
+    think_budget: ThinkBudgetOption = None,
     raw: Annotated[
         bool,
         typer.Option("--raw", metavar="", help="Plain sections, even on a terminal."),
@@ -262,7 +265,7 @@ def compare_command(
         max_tokens=max_tokens,
         show_reasoning=False if no_reasoning else None,
         timeout=timeout,
-        thinking=thinking_flag(think, effort),
+        thinking=thinking_flag(think, effort, think_budget),
     )
     question = gather_question(prompt or [], env)
     if question is None:

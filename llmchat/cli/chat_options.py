@@ -155,6 +155,16 @@ EffortOption = Annotated[
     ),
 ]
 
+ThinkBudgetOption = Annotated[
+    int | None,
+    typer.Option(
+        "--think-budget",
+        metavar="TOKENS",
+        help="Think, with at most TOKENS of thinking (Qwen, OpenRouter; others just think).",
+        show_default=False,
+    ),
+]
+
 RawOption = Annotated[
     bool,
     typer.Option("--raw", metavar="", help="Show the reply's raw Markdown, even on a terminal."),
@@ -232,11 +242,17 @@ ForceTextOption = Annotated[
 ]
 
 
-def thinking_flag(think: bool | None, effort: str | None) -> str | None:
-    """--effort implies --think; --no-think with --effort is a contradiction."""
+def thinking_flag(think: bool | None, effort: str | None, budget: int | None = None) -> str | None:
+    """--effort and --think-budget imply --think; --no-think with either, or both at
+    once, is a contradiction."""
     from llmchat.errors import UsageError
-    from llmchat.providers.dialects import EFFORTS, parse_thinking
+    from llmchat.providers.dialects import EFFORTS, budget_thinking, parse_budget, parse_thinking
 
+    if budget is not None:
+        if think is False or effort is not None:
+            other = "--no-think" if think is False else "--effort"
+            raise UsageError(f"{other} and --think-budget contradict each other", "drop one")
+        return budget_thinking(parse_budget(str(budget)))
     if effort is not None:
         level = parse_thinking(effort)
         if level not in EFFORTS:

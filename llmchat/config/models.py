@@ -1,8 +1,10 @@
 """`[models."name"]` tables in config.toml: next month's model without a release.
 
 Each table may give `context`, prices (`input`, `output`, `cached_input`, `currency`),
-`thinking` (a dialect family: how to switch its thinking), `extra_body` (a table merged
-into every request for that model) and `alias_of` (send this other name instead). Read
+`thinking` (a dialect family: how to switch its thinking), `thinking_budget` (tokens of
+thinking to allow when it thinks, for a dialect that takes a cap: Qwen's
+`thinking_budget`), `extra_body` (a table merged into every request for that model) and
+`alias_of` (send this other name instead). Read
 into the same records as the built-in catalog, so a Doubao `ep-…` endpoint ID gets a
 price and a window exactly as a listed model does.
 """
@@ -19,8 +21,8 @@ from llmchat.providers.dialects import DIALECTS
 from llmchat.providers.records import ModelInfo, Price
 
 MODEL_KEYS = (
-    "context", "input", "output", "cached_input", "currency", "thinking", "extra_body",
-    "alias_of",
+    "context", "input", "output", "cached_input", "currency", "thinking", "thinking_budget",
+    "extra_body", "alias_of",
 )  # fmt: skip
 
 
@@ -32,6 +34,7 @@ class ModelTable:
     context: int | None = None
     price: Price | None = None
     thinking: str | None = None
+    thinking_budget: int | None = None
     extra_body: tuple[tuple[str, object], ...] = ()
     alias_of: str | None = None
 
@@ -42,6 +45,9 @@ class ModelTable:
             context=self.context if self.context is not None else info.context,
             price=self.price if self.price is not None else info.price,
             thinking=self.thinking if self.thinking is not None else info.thinking,
+            thinking_budget=(
+                self.thinking_budget if self.thinking_budget is not None else info.thinking_budget
+            ),
             extra_body=(*info.extra_body, *self.extra_body),
         )
 
@@ -67,6 +73,11 @@ def _parse_one(name: str, table: Mapping[str, Any], where: str) -> ModelTable:
         raise ConfigError(
             f"{where}.thinking: unknown dialect {thinking!r}", f"known: {', '.join(DIALECTS)}"
         )
+    budget = table.get("thinking_budget")
+    if budget is not None and (
+        isinstance(budget, bool) or not isinstance(budget, int) or budget < 1
+    ):
+        raise ConfigError(f"{where}.thinking_budget must be a whole number of tokens (1 or more)")
     extra = table.get("extra_body", {})
     if not isinstance(extra, dict):
         raise ConfigError(f"{where}.extra_body must be a table", "e.g. extra_body = { top_k = 20 }")
@@ -78,6 +89,7 @@ def _parse_one(name: str, table: Mapping[str, Any], where: str) -> ModelTable:
         context=context,
         price=_price(table, where),
         thinking=thinking,
+        thinking_budget=budget,
         extra_body=tuple(extra.items()),
         alias_of=alias_of.strip() if alias_of else None,
     )

@@ -188,13 +188,16 @@ class ChatSession:
             info=self.model_info(provider, model),
         )
 
-    def dialect_notes(self, request: ChatRequest) -> list[str]:
-        """What the user should know about how thinking was (not) sent: each line once."""
+    def dialect_notes(self, request: ChatRequest, provider: Provider) -> list[str]:
+        """What the user should know about how thinking and the parameters were (not)
+        sent to `provider`: each line once."""
         from llmchat.providers.dialects import dialect
+        from llmchat.providers.sampling import shape_params
 
         info = request.model_info
         shaped = dialect(info.thinking).shape(info, request.thinking, stream=request.stream)
-        return [line for note in shaped.notes for line in self.once(note)]
+        params = shape_params(provider, info, request.params.as_request())
+        return [line for note in (*shaped.notes, *params.notes) for line in self.once(note)]
 
     def price_of(self, provider: Provider, model: str) -> Price | None:
         from llmchat.engine.pricing import price_for
@@ -242,7 +245,7 @@ class ChatSession:
         notes = [*self.take_notes(), *([notice] if notice else [])]
         stream = self.stream and self.output.choices <= 1  # -n N comes whole
         probe = self.request(self.provider, self.model, fit.messages, stream=stream)
-        notes += self.dialect_notes(probe)
+        notes += self.dialect_notes(probe, self.provider)
         if self.recorder is not None:
             self.recorder.record_user(self, question)
         return Turn(self, question, self.provider, self.model, fit.messages, self.thinking, notes)

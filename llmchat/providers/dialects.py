@@ -33,6 +33,7 @@ ALWAYS = "always"
 NONE = NO_THINKING
 
 ON, OFF = "on", "off"
+BUDGET = "budget"  # "budget 8192": a token cap on thinking, for dialects that take one
 EFFORTS = ("low", "medium", "high", "max")  # what the user may ask for
 THINK_CHOICES = (ON, OFF, *EFFORTS)
 # Every level any provider names, weakest first: "nearest" is measured on this scale.
@@ -40,16 +41,44 @@ _SCALE = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 
 
 def parse_thinking(raw: str) -> str | None:
-    """A user's `/think` / `--effort` word as a Thinking value; "default" unsets it."""
-    word = raw.strip().lower()
+    """A user's `/think` / `--effort` word as a Thinking value; "default" unsets it.
+    A number, or "budget N", is a token budget for thinking ("budget N")."""
+    word = " ".join(raw.strip().lower().split())
     if word in ("", "default", "auto", "unset"):
         return None
     word = {"true": ON, "yes": ON, "false": OFF, "no": OFF}.get(word, word)
+    if word.startswith(f"{BUDGET} ") or word.replace("_", "").isdigit():
+        return budget_thinking(parse_budget(word.removeprefix(f"{BUDGET} ")))
     if word not in THINK_CHOICES:
         from llmchat.errors import UsageError
 
-        raise UsageError(f"unknown thinking setting {raw!r}", f"use {'|'.join(THINK_CHOICES)}")
+        choices = "|".join(THINK_CHOICES)
+        raise UsageError(f"unknown thinking setting {raw!r}", f"use {choices}|budget N")
     return word
+
+
+def parse_budget(raw: str) -> int:
+    """A thinking budget in tokens: a whole number of at least 1."""
+    from llmchat.errors import UsageError
+
+    try:
+        tokens = int(raw.strip().replace("_", ""))
+    except ValueError:
+        raise UsageError(f"a thinking budget is a number of tokens, not {raw!r}") from None
+    if tokens < 1:
+        raise UsageError(f"a thinking budget must be at least 1 token, not {tokens}")
+    return tokens
+
+
+def budget_thinking(tokens: int) -> str:
+    return f"{BUDGET} {tokens}"
+
+
+def budget_of(thinking: str | None) -> int | None:
+    """The token budget a Thinking value asks for ("budget 8192" -> 8192), else None."""
+    if thinking is None or not thinking.startswith(f"{BUDGET} "):
+        return None
+    return int(thinking.removeprefix(f"{BUDGET} "))
 
 
 def nearest_effort(wanted: str, levels: Sequence[str]) -> str:
@@ -127,6 +156,8 @@ class ThinkingType(Dialect):
         body: dict[str, Any] = {"thinking": {"type": "enabled"}}
         if thinking == ON:
             return Shaped(body)
+        if budget_of(thinking) is not None:
+            return Shaped(body, (f"{info.name} takes no thinking budget: thinking on",))
         if not info.efforts:
             note = f"{info.name} has no effort levels: thinking on, effort {thinking} not sent"
             return Shaped(body, (note,))
@@ -135,10 +166,20 @@ class ThinkingType(Dialect):
         return Shaped(body, _effort_note(info.name, thinking, sent))
 
 
+# DashScope caps thinking with a token budget, not levels: `enable_thinking` +
+# `thinking_budget` (read only with thinking on; unset = the model's own maximum
+# chain-of-thought length) — https://www.alibabacloud.com/help/en/model-studio/deep-thinking,
+# checked 2026-11-29. Issue 11 asked for effort levels everywhere; the docs win, so a level
+# is llmchat's own mapping onto a budget (below every Qwen3 model's maximum), and "max"
+# sends no cap at all.
+QWEN_EFFORT_BUDGETS = {"low": 2_048, "medium": 8_192, "high": 32_768}
+
+
 @dataclass(frozen=True)
 class QwenHybrid(Dialect):
-    """`enable_thinking: true|false` (DashScope). Thinking output is stream-only: a
-    non-streamed call with thinking on is refused, so it is sent with thinking off."""
+    """`enable_thinking: true|false` (DashScope) and `thinking_budget: N`. Thinking output
+    is stream-only: a non-streamed call with thinking on is refused, so it is sent with
+    thinking off. A budget from config.toml (`thinking_budget`) caps "on" and the default."""
 
     def shape(self, info: ModelInfo, thinking: str | None, *, stream: bool) -> Shaped:
         notes: list[str] = []
@@ -146,14 +187,26 @@ class QwenHybrid(Dialect):
             if thinking not in (None, OFF):
                 notes.append(f"{info.name} thinks only when streaming: thinking off for this call")
             return Shaped({"enable_thinking": False}, tuple(notes))
-        if thinking is None:
-            return Shaped()
         if thinking == OFF:
             return Shaped({"enable_thinking": False})
-        if thinking != ON:
-            # DashScope takes a token budget (thinking_budget), not effort levels.
-            notes.append(f"{info.name} takes a thinking budget, not levels: thinking on")
-        return Shaped({"enable_thinking": True}, tuple(notes))
+        body: dict[str, Any] = {} if thinking is None else {"enable_thinking": True}
+        budget = budget_of(thinking)
+        if thinking in QWEN_EFFORT_BUDGETS:
+            budget = QWEN_EFFORT_BUDGETS[thinking]
+            notes.append(
+                f"{info.name} takes a thinking budget, not levels: "
+                f"effort {thinking} sent as thinking_budget {budget}"
+            )
+        elif thinking == "max":
+            notes.append(
+                f"{info.name} takes a thinking budget, not levels: effort max sends none "
+                "(the model's own maximum)"
+            )
+        elif thinking in (None, ON):
+            budget = info.thinking_budget
+        if budget is not None:
+            body["thinking_budget"] = budget
+        return Shaped(body, tuple(notes))
 
 
 @dataclass(frozen=True)
@@ -162,10 +215,12 @@ class OpenAIEffort(Dialect):
     is the lowest level the model lists ("none" or "minimal"), when it has one."""
 
     def shape(self, info: ModelInfo, thinking: str | None, *, stream: bool) -> Shaped:
-        if thinking is None or thinking == ON:
-            if thinking == ON:
-                return Shaped(notes=(f"{info.name} always reasons: nothing sent",))
+        if thinking is None:
             return Shaped()
+        if thinking == ON:
+            return Shaped(notes=(f"{info.name} always reasons: nothing sent",))
+        if budget_of(thinking) is not None:
+            return Shaped(notes=(f"{info.name} takes effort levels, not a budget: nothing sent",))
         levels = info.efforts or ("low", "medium", "high")
         if thinking == OFF:
             lowest = next((lvl for lvl in ("none", "minimal") if lvl in levels), None)
@@ -178,13 +233,17 @@ class OpenAIEffort(Dialect):
 
 @dataclass(frozen=True)
 class OpenRouterReasoning(Dialect):
-    """`reasoning: {"effort": ...}` or `{"enabled": bool}` (OpenRouter's unified field)."""
+    """`reasoning: {"effort": ...}`, `{"max_tokens": N}` or `{"enabled": bool}`
+    (OpenRouter's unified field)."""
 
     def shape(self, info: ModelInfo, thinking: str | None, *, stream: bool) -> Shaped:
         if thinking is None:
             return Shaped()
         if thinking in (ON, OFF):
             return Shaped({"reasoning": {"enabled": thinking == ON}})
+        budget = budget_of(thinking)
+        if budget is not None:  # OpenRouter's Anthropic-style cap
+            return Shaped({"reasoning": {"max_tokens": budget}})
         # OpenRouter's levels: xhigh|high|medium|low|minimal|none; "max" is not one.
         sent = nearest_effort(thinking, info.efforts or ("low", "medium", "high", "xhigh"))
         return Shaped({"reasoning": {"effort": sent}}, _effort_note(info.name, thinking, sent))

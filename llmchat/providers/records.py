@@ -42,6 +42,8 @@ class ModelInfo:
     `default_thinking` whether it thinks when nothing is sent (None: no switch, or not
     confirmed); `json_modes` the `response_format` types it accepts; `verified` is False
     when the only source was third-party (a relay, an aggregator, a blog).
+    `thinking_budget`: the token cap sent with "thinking on" to a model whose dialect
+    takes one (Qwen's `thinking_budget`); None lets the server use the model's maximum.
     """
 
     name: str
@@ -57,6 +59,7 @@ class ModelInfo:
     verified: bool = True
     note: str = ""
     extra_body: tuple[tuple[str, object], ...] = ()
+    thinking_budget: int | None = None
 
 
 @dataclass(frozen=True)

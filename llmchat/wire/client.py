@@ -39,6 +39,7 @@ from llmchat.providers.dialects import (
     response_format,
 )
 from llmchat.providers.records import Provider
+from llmchat.providers.sampling import shape_params
 from llmchat.wire.attempts import attempts_of, error_name, no_answer_message, rate_limited_error
 from llmchat.wire.network import (
     NetworkSettings,
@@ -209,10 +210,11 @@ class ChatClient:
         info = request.model_info
         shaped = dialect(info.thinking).shape(info, request.thinking, stream=request.stream)
         extra: dict[str, Any] = {**dict(info.extra_body), **shaped.body, **request.extra_body}
+        params = shape_params(self.provider, info, request.params.as_request()).body
         kwargs: dict[str, Any] = dict(
             model=request.model,
             messages=prepare_messages(request.messages, echo_reasoning=echo),
-            **request.params.as_request(),
+            **params,
             **request.sampling(),
         )
         if request.output is not None:

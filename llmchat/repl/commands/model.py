@@ -95,15 +95,18 @@ def providers(state: ReplState, arg: str) -> Reply:
 
 
 def _think_words(session: ChatSession) -> list[str]:
-    from llmchat.providers.dialects import THINK_CHOICES
+    from llmchat.providers.dialects import BUDGET, THINK_CHOICES
 
-    return [*THINK_CHOICES, "default"]
+    return [*THINK_CHOICES, BUDGET, "default"]
 
 
-@command("think", usage="/think [on|off|low|medium|high|max|default]", complete=_think_words)
+@command(
+    "think", usage="/think [on|off|low|medium|high|max|budget N|default]", complete=_think_words
+)
 def think(state: ReplState, arg: str) -> Reply:
-    """Ask the model to think first (on, or an effort level), not to (off), or leave it
-    to the server (default). Said in the provider's own words; the toolbar shows it."""
+    """Ask the model to think first (on, an effort level, or at most N tokens of it with
+    budget N), not to (off), or leave it to the server (default). Said in the provider's
+    own words; the toolbar shows it."""
     from llmchat.providers.dialects import dialect, parse_thinking
 
     session = state.session

@@ -5,7 +5,7 @@ pty) against a fake server that refuses what the real provider refuses
 from __future__ import annotations
 
 from conftest import TEST_KEY, TEST_KEY_2, RunLLMChat, Sandbox
-from fakedialects import DeepSeekRules, QwenRules, ThinkingTypeRules
+from fakedialects import DeepSeekRules, OpenAIReasoningRules, QwenRules, ThinkingTypeRules
 from fakeserver import FakeOpenAI
 from pty_chat import StartChat
 
@@ -161,3 +161,84 @@ def test_aliases_stay_off_other_hosts(second_server: FakeOpenAI, run_llmchat: Ru
     assert result.returncode == 0, result.stderr
     assert second_server.last.model == "deepseek-chat"
     assert "thinking" not in second_server.last.body
+
+
+def test_qwen_thinking_budget_from_the_flag_a_level_and_config(
+    second_server: FakeOpenAI, run_llmchat: RunLLMChat, sandbox: Sandbox
+) -> None:
+    second_server.dialect = QwenRules()
+    env = _as("DASHSCOPE", second_server)
+    qwen = ("-p", "qwen", "-m", "qwen3.8-flash")
+    result = run_llmchat(*qwen, "--think-budget", "500", "hi", env=env)
+    assert result.returncode == 0, result.stderr
+    assert second_server.last.body["enable_thinking"] is True
+    assert second_server.last.body["thinking_budget"] == 500
+    # A level becomes a budget (DashScope has no levels), and the user is told so.
+    result = run_llmchat(*qwen, "--effort", "low", "hi", env=env)
+    assert result.returncode == 0, result.stderr
+    assert second_server.last.body["thinking_budget"] == 2048
+    assert "effort low sent as thinking_budget 2048" in result.stderr
+    # Not streamed: thinking off, no budget (the server would refuse thinking).
+    result = run_llmchat(*qwen, "--no-stream", "--think-budget", "500", "hi", env=env)
+    assert result.returncode == 0, result.stderr
+    assert second_server.last.body["enable_thinking"] is False
+    assert "thinking_budget" not in second_server.last.body
+    # config.toml caps "on" for that model.
+    (sandbox.config_dir / "config.toml").write_text(
+        '[models."qwen3.8-flash"]\nthinking_budget = 1234\n', encoding="utf-8"
+    )
+    result = run_llmchat(*qwen, "--think", "hi", env=env)
+    assert result.returncode == 0, result.stderr
+    assert second_server.last.body["thinking_budget"] == 1234
+    result = run_llmchat(*qwen, "--no-think", "--think-budget", "9", "hi", env=env)
+    assert result.returncode == 2
+    assert "--no-think and --think-budget contradict each other" in result.stderr
+
+
+def test_repl_think_budget_on_qwen(second_server: FakeOpenAI, start_chat: StartChat) -> None:
+    second_server.dialect = QwenRules()
+    chat = start_chat("-p", "qwen", "-m", "qwen-plus", env=_as("DASHSCOPE", second_server))  # type: ignore[arg-type]
+    chat.send("/think budget 700")
+    chat.expect("thinking: budget 700")
+    chat.wait_prompt()
+    chat.ask("hello", "echo: hello")
+    assert second_server.last.body["enable_thinking"] is True
+    assert second_server.last.body["thinking_budget"] == 700
+
+
+def test_openai_reasoning_model_gets_max_completion_tokens(
+    second_server: FakeOpenAI, run_llmchat: RunLLMChat
+) -> None:
+    second_server.dialect = OpenAIReasoningRules()
+    env = {"OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": second_server.base_url}
+    asked = ("--max-tokens", "50", "--temperature", "0.3", "hi")
+    result = run_llmchat("-m", "o3", *asked, env=env)
+    assert result.returncode == 0, result.stderr
+    body = second_server.last.body
+    assert body["max_completion_tokens"] == 50
+    assert "max_tokens" not in body and "temperature" not in body
+    assert result.stderr.count("o3 takes only the default temperature: not sent") == 1
+    # A model the catalog does not list yet, by its family's name.
+    result = run_llmchat("-m", "gpt-5.9", *asked, env=env)
+    assert result.returncode == 0, result.stderr
+    assert second_server.last.body["max_completion_tokens"] == 50
+    # Not a reasoning model: what the user set goes out unchanged.
+    result = run_llmchat("-m", "gpt-4o", *asked, env=env)
+    assert result.returncode == 0, result.stderr
+    assert (second_server.last.body["max_tokens"], second_server.last.body["temperature"]) == (
+        50,
+        0.3,
+    )
+    assert "not sent" not in result.stderr
+
+
+def test_a_relay_serving_openai_names_gets_max_tokens(
+    second_server: FakeOpenAI, run_llmchat: RunLLMChat
+) -> None:
+    """OpenRouter and other relays take max_tokens and translate it themselves."""
+    for prefix, provider in (("CHATANYWHERE", "chatanywhere"), ("OPENROUTER", "openrouter")):
+        env = _as(prefix, second_server)
+        result = run_llmchat("-p", provider, "-m", "o3", "--max-tokens", "50", "hi", env=env)
+        assert result.returncode == 0, result.stderr
+        assert second_server.last.body["max_tokens"] == 50
+        assert "max_completion_tokens" not in second_server.last.body

@@ -54,6 +54,30 @@ def test_completes_commands_then_their_arguments(state: ReplState) -> None:
     assert _complete(state, "hello /mo") == []
 
 
+def test_model_completion_offers_old_and_new_names_on_the_current_provider(
+    state: ReplState,
+) -> None:
+    """On DeepSeek itself, bare names: the current ones and the retired ones users still
+    type (deepseek-reasoner), which the alias then renames."""
+    dispatch(state, "/provider deepseek")
+    offered = _complete(state, "/model deepseek-")
+    assert {"deepseek-v4-flash", "deepseek-v4-pro", "deepseek-flash"} <= set(offered)
+    assert {"deepseek-chat", "deepseek-reasoner"} <= set(offered)
+    assert _complete(state, "/model deepseek-rea") == ["deepseek-reasoner"]
+    # On OpenAI, the retired names are offered only under their provider.
+    dispatch(state, "/provider openai")
+    assert "deepseek-reasoner" not in _complete(state, "/model deepseek-")
+    assert "deepseek/deepseek-reasoner" in _complete(state, "/model deepseek/deepseek-r")
+
+
+def test_think_completes_levels_and_a_budget(repl: Repl, state: ReplState) -> None:
+    assert _complete(state, "/think b") == ["budget"]
+    assert set(_complete(state, "/think ")) >= {"on", "off", "low", "max", "default"}
+    dispatch(state, "/think budget 500")
+    assert state.session.thinking == "budget 500"
+    assert "think budget 500" in "".join(fragment[1] for fragment in repl._toolbar())
+
+
 def test_toolbar_shows_provider_model_tokens_and_cost(repl: Repl, state: ReplState) -> None:
     text = "".join(fragment[1] for fragment in repl._toolbar())
     assert "openai · gpt-4o-mini" in text

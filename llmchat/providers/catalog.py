@@ -32,6 +32,7 @@ JSON_OBJECT = "json_object"
 JSON_SCHEMA = "json_schema"
 
 DS = "https://api-docs.deepseek.com/quick_start/pricing"
+DS_THINK = "https://api-docs.deepseek.com/guides/thinking_mode"
 QW = "https://www.alibabacloud.com/help/en/model-studio/models"
 ZP = "https://docs.bigmodel.cn/cn/guide/capabilities/thinking"
 ARK = "https://www.volcengine.com/docs/82379/1330310"
@@ -86,7 +87,9 @@ _GPT5 = ("minimal", "low", "medium", "high")
 _GPT54 = ("none", "low", "medium", "high", "xhigh")
 _O_SERIES = ("low", "medium", "high")
 _GLM52 = ("max", "xhigh", "high", "medium", "low", "minimal", "none")
-# DeepSeek's thinking guide: low|high|max (issue 11 said low|medium|high|max; the docs win).
+# DeepSeek's `reasoning_effort` takes low|high|max (minimal->low, medium/xhigh->high,
+# ultra->max on the server); issue 11 listed low|medium|high|max: the docs win.
+# Source: DS_THINK (EN and zh-cn), re-checked 2026-11-29.
 _DS_EFFORT = ("low", "high", "max")
 _PEAK = "peak rate (Beijing weekday hours); off-peak is half"
 
@@ -115,20 +118,24 @@ MODELS: dict[str, tuple[ModelInfo, ...]] = {
         _oai_r("o4-mini", 200_000, 100_000, (1.10, 0.275, 4.40), efforts=_O_SERIES),
     ),
     "deepseek": (
-        # The pricing page now lists V4.1-Flash as "deepseek-flash" and still accepts
-        # deepseek-v4-flash; llmchat's default is deepseek-v4-flash (maintainers' choice).
+        # The pricing page (re-checked 2026-11-29, EN and zh-cn) names V4.1-Flash-1017
+        # "deepseek-flash" and still accepts the legacy deepseek-v4-flash and
+        # deepseek-v4-flash-vision-exp, served by V4.1-Flash at Flash prices. llmchat's
+        # default stays deepseek-v4-flash (the maintainers' clarification wins).
         _ds("deepseek-v4-flash", 1_000_000, 384_000, (0.30, 0.006, 1.20), efforts=_DS_EFFORT,
             note=_PEAK),
         _ds("deepseek-flash", 1_000_000, 384_000, (0.30, 0.006, 1.20), efforts=_DS_EFFORT,
             note=_PEAK),
         _ds("deepseek-v4-pro", 1_000_000, 384_000, (1.32, 0.044, 3.96), efforts=_DS_EFFORT,
             note=_PEAK),
+        _ds("deepseek-v4-flash-vision-exp", 1_000_000, 384_000, (0.30, 0.006, 1.20),
+            efforts=_DS_EFFORT, note=f"legacy name, served by V4.1-Flash; {_PEAK}"),
     ),
     "qwen": (
         _qw("qwen-plus", 1_000_000, 32_768, None, default=False),
         _qw("qwen-turbo", 131_072, 16_384, None, default=False, verified=True,
             source="https://www.alibabacloud.com/help/en/model-studio/qwen-turbo"),
-        _qw("qwen-flash", None, None, None, default=False),
+        _qw("qwen-flash", 1_000_000, 32_768, None, default=False),
         _qw("qwen3.7-max", None, None, None, source="https://help.aliyun.com/zh/model-studio/models"),
         _qw("qwen3.8-flash", 991_000, 128_000, None),
         _qw("qwq-plus", None, None, None, thinking=QWEN_ALWAYS, default=True, json=()),
@@ -150,7 +157,9 @@ MODELS: dict[str, tuple[ModelInfo, ...]] = {
     ),
     "moonshot": (
         _kimi("kimi-k2.6", 262_144, None, None, thinking=KIMI, verified=True),
+        _kimi("kimi-k2.5", 262_144, None, None, thinking=KIMI, default=True),
         _kimi("kimi-k2.7-code", 262_144, None, None, thinking=ALWAYS, default=True),
+        _kimi("kimi-k2.7-code-highspeed", 262_144, None, None, thinking=ALWAYS, default=True),
         _kimi("kimi-k3", None, None, None, thinking=ALWAYS, default=True, json=()),
     ),
     "openrouter": (

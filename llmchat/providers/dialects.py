@@ -167,11 +167,11 @@ class ThinkingType(Dialect):
 
 
 # DashScope caps thinking with a token budget, not levels: `enable_thinking` +
-# `thinking_budget` (read only with thinking on; unset = the model's own maximum
-# chain-of-thought length) — https://www.alibabacloud.com/help/en/model-studio/deep-thinking,
-# checked 2026-11-29. Issue 11 asked for effort levels everywhere; the docs win, so a level
-# is llmchat's own mapping onto a budget (below every Qwen3 model's maximum), and "max"
-# sends no cap at all.
+# `thinking_budget` (unset = the model's own maximum chain-of-thought length) —
+# https://www.alibabacloud.com/help/en/model-studio/deep-thinking, checked 2026-11-29 (the
+# budget's semantics also per https://docs.siliconflow.cn/en/userguide/capabilities/reasoning).
+# Issue 11 spoke of effort levels; the docs have none and win, so a level is llmchat's own
+# mapping onto a budget (per-model maxima not captured), and "max" sends no cap at all.
 QWEN_EFFORT_BUDGETS = {"low": 2_048, "medium": 8_192, "high": 32_768}
 
 

@@ -7,7 +7,7 @@ start sessions here, so a resumed chat is rebuilt the same way everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,8 @@ from llmchat.wire.quirks import ServerQuirks
 
 if TYPE_CHECKING:
     from llmchat.config import Settings
+    from llmchat.engine.compare import LaneResult
+    from llmchat.engine.conversation import Exchange
     from llmchat.engine.session import ChatSession
     from llmchat.store import ChatStore, LoadedChat
 
@@ -131,3 +133,42 @@ def _recorder_for(
     writer.lock_exclusively()
     warn(f"chat {loaded.id} is open in another llmchat: continuing in a new chat branched from it")
     return StoreRecorder(writer, warn, system=system, index=ChatIndex(env.data_dir, warn=warn))
+
+
+def compared_exchange(question: str, result: LaneResult) -> Exchange:
+    """One compared model's answer as an exchange (what /pick adds to the conversation)."""
+    from llmchat.engine.conversation import Exchange
+
+    return Exchange(
+        user=question,
+        assistant=result.answer,
+        reasoning=result.reasoning,
+        interrupted=result.state == "interrupted",
+        model=result.model,
+    )
+
+
+def record_compared(
+    recorder: StoreRecorder, session: ChatSession, question: str, results: Sequence[LaneResult]
+) -> None:
+    """Every model's answer to a comparison, saved as alternatives after its question, in
+    the order the models were given: usage, cost and scoreboard figures with each, a
+    failed one with its error, an interrupted one marked. `llmchat compare` and `/compare`
+    both save through here, so `chats show` and `/pick` after `-c` read one format."""
+    from llmchat.store.figures import AnswerFigures
+
+    for result in results:
+        figures = AnswerFigures(
+            first_token=None if result.first_token is None else round(result.first_token, 3),
+            total=round(result.total, 3),
+            finish_reason=result.finish_reason,
+        )
+        recorder.record_answer(
+            session,
+            compared_exchange(question, result),
+            result.record,
+            alternative=True,
+            provider=result.provider,
+            error=result.error,
+            figures=figures,
+        )

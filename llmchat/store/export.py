@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from llmchat.store.reader import LoadedChat
-from llmchat.store.records import JsonValue
+from llmchat.store.records import JsonValue, MessageRecord
 
 
 def export_json(loaded: LoadedChat) -> str:
@@ -25,8 +25,8 @@ def export_json(loaded: LoadedChat) -> str:
 
 
 def _compared_lines(loaded: LoadedChat, at: int, *, picked: bool) -> list[str]:
-    """The other models' answers (`/compare`) to the question at `at`: after the picked
-    reply, or with their question when none was picked."""
+    """The models' answers (`/compare`, `llmchat compare`) to the question at `at`: after
+    the picked reply, or with their question when none was picked; then their scoreboard."""
     lines: list[str] = []
     for compared in loaded.compared:
         if compared.at != at or compared.picked != picked:
@@ -41,11 +41,56 @@ def _compared_lines(loaded: LoadedChat, at: int, *, picked: bool) -> list[str]:
                 "",
             ]
         for answer in compared.answers:
-            who = "/".join(part for part in (answer.provider, answer.model) if part)
-            lines += [f"### Alternative ({who or 'unknown'})", "", answer.content.strip(), ""]
-            if answer.interrupted:
+            lines += [f"### Alternative ({_who(answer)})", ""]
+            if answer.content.strip():
+                lines += [answer.content.strip(), ""]
+            if answer.error:
+                lines += [f"*(failed: {answer.error})*", ""]
+            elif answer.interrupted:
                 lines += ["*(interrupted)*", ""]
+        lines += _scoreboard_lines(compared.answers)
     return lines
+
+
+def _who(answer: MessageRecord) -> str:
+    return "/".join(part for part in (answer.provider, answer.model) if part) or "unknown"
+
+
+_SYMBOLS = {"USD": "$", "CNY": "¥", "EUR": "€", "GBP": "£"}
+
+
+def _scoreboard_lines(answers: list[MessageRecord]) -> list[str]:
+    """The comparison's figures as a Markdown table (answers saved before figures were
+    kept have none, and get no table)."""
+    if not any(a.figures is not None for a in answers):
+        return []
+    lines = [
+        "| model | first token | total | tokens | tok/s | cost | finish |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for answer in answers:
+        figures, usage, cost = answer.figures, answer.usage, answer.cost
+        approx = "~" if usage is not None and usage.estimated else ""
+        first = total = speed = "-"
+        finish = "failed" if answer.error else "interrupted" if answer.interrupted else "-"
+        if figures is not None:
+            total = f"{figures.total:.1f} s"
+            if figures.first_token is not None:
+                first = f"{figures.first_token:.2f} s"
+                generating = figures.total - figures.first_token
+                if usage is not None and usage.completion_tokens and generating > 0.05:
+                    speed = f"{approx}{usage.completion_tokens / generating:,.1f}"
+            if finish == "-":
+                finish = figures.finish_reason or "incomplete"
+        tokens = f"{approx}{usage.completion_tokens:,}" if usage is not None else "-"
+        money = "-"
+        if cost is not None:
+            symbol = _SYMBOLS.get(cost.currency)
+            amount = f"{cost.amount:.6f}".rstrip("0").rstrip(".")
+            money = approx + (f"{symbol}{amount}" if symbol else f"{amount} {cost.currency}")
+        row = [_who(answer), first, total, tokens, speed, money, finish]
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+    return [*lines, ""]
 
 
 def export_markdown(loaded: LoadedChat, *, reasoning: bool = True) -> str:

@@ -28,7 +28,8 @@ from llmchat.store.records import (
 
 # Bump when the tables or what goes into them change: an index of another version is
 # thrown away and rebuilt from the files (PRAGMA user_version holds it).
-INDEX_VERSION = 3  # 3: chats.answers (unanswered chats stay out of the listing)
+INDEX_VERSION = 4  # 3: chats.answers (unanswered chats stay out of the listing); 4: a
+# compared model that failed before its first word is not an answer
 # A few bytes before the indexed end are kept, so a file rewritten behind our back (not
 # just appended to) is noticed and indexed afresh rather than half-stale.
 TAIL_BYTES = 32
@@ -258,7 +259,7 @@ class ChatFolder:
             state.turns += 1
             if state.first_user is None:
                 state.first_user = short_title(rec.content) or None
-        elif rec.role == "assistant":
+        elif rec.answers:
             state.answers += 1
         if rec.usage is None and rec.cost is None:
             return

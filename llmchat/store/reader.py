@@ -61,6 +61,8 @@ class Compared:
     question: str
     answers: list[MessageRecord] = field(default_factory=list)
     picked: bool = False
+    #: The chat went on without a pick: no later answer can be this one's pick.
+    passed: bool = False
 
 
 def _compared_step(
@@ -70,19 +72,20 @@ def _compared_step(
     last = compared[-1] if compared else None
     if rec.alternative:
         asked = bool(replay) and replay[-1].role == "user"
-        if last is None or last.picked or last.at != len(replay) - 1:
+        if last is None or last.picked or last.passed or last.at != len(replay) - 1:
             question = replay[-1].content if asked else ""
             last = Compared(at=len(replay) - 1 if asked else len(replay), question=question)
             compared.append(last)
         last.answers.append(rec)
         return True
-    waiting = last is not None and not last.picked and last.at == len(replay) - 1
+    waiting = last is not None and not (last.picked or last.passed) and last.at == len(replay) - 1
     if waiting and replay and replay[-1].role == "user":
         assert last is not None
         if rec.role == "assistant":
             last.picked = True
         else:
             replay.pop()  # compared, nothing picked: the question is not sent again
+            last.passed = True
     return False
 
 
@@ -90,7 +93,7 @@ def _drop_unpicked_tail(replay: list[MessageRecord], compared: list[Compared]) -
     last = compared[-1] if compared else None
     if (
         last
-        and not last.picked
+        and not (last.picked or last.passed)
         and replay
         and replay[-1].role == "user"
         and last.at == len(replay) - 1
@@ -131,6 +134,15 @@ class LoadedChat:
         out.extend({"role": rec.role, "content": rec.content} for rec in self.replay)
         return out
 
+    @property
+    def open_comparison(self) -> Compared | None:
+        """The comparison the chat ends with when no answer was picked (nothing after it):
+        `/pick` can still take one of its answers."""
+        last = self.compared[-1] if self.compared else None
+        if last is None or last.picked or last.passed or last.at != len(self.replay):
+            return None
+        return last
+
     def exchanges(self) -> list[tuple[MessageRecord, MessageRecord | None]]:
         """The replay as (question, answer) pairs, answer None when there was none."""
         pairs: list[tuple[MessageRecord, MessageRecord | None]] = []
@@ -162,7 +174,7 @@ class LoadedChat:
             tokens=tokens,
             cost=cost,
             path=self.path,
-            answers=sum(1 for r in self._messages() if r.role == "assistant"),
+            answers=sum(1 for r in self._messages() if r.answers),
         )
 
     def _messages(self) -> Iterator[MessageRecord]:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from llmchat.engine.conversation import Exchange
     from llmchat.engine.pricing import TurnRecord
     from llmchat.engine.session import ChatSession
+    from llmchat.store.figures import AnswerFigures
     from llmchat.store.index import ChatIndex
 
 Warn = Callable[[str], None]
@@ -117,23 +118,34 @@ class StoreRecorder:
             self.writer.append_partial(text, reasoning)
 
     def record_answer(
-        self, session: ChatSession, exchange: Exchange, record: TurnRecord, *, alternative: bool
+        self,
+        session: ChatSession,
+        exchange: Exchange,
+        record: TurnRecord | None,
+        *,
+        alternative: bool,
+        provider: str | None = None,
+        error: str | None = None,
+        figures: AnswerFigures | None = None,
     ) -> None:
-        """One model's answer of a comparison (`alternative`, with its usage and cost), or
-        the one picked (saved again without them: it was paid for once)."""
+        """One model's answer of a comparison (`alternative`, with its usage, cost and
+        scoreboard figures; a failed one with its error), or the one picked (saved again
+        without them: it was paid for once). `provider` when there is no `record`."""
 
         def write() -> None:
             self.writer.append_message(
                 "assistant",
                 exchange.assistant,
-                provider=record.provider,
-                model=record.model,
+                provider=record.provider if record is not None else provider,
+                model=record.model if record is not None else exchange.model,
                 params=session.params,
-                usage=record.usage if alternative else None,
-                cost=record.cost if alternative else None,
+                usage=record.usage if alternative and record is not None else None,
+                cost=record.cost if alternative and record is not None else None,
                 reasoning=exchange.reasoning or None,
                 interrupted=exchange.interrupted,
                 alternative=alternative,
+                error=error,
+                figures=figures if alternative else None,
             )
 
         self._guard(write)

@@ -17,6 +17,7 @@ from typing import TypeAlias
 
 from llmchat.errors import LLMChatError, UsageError, redact
 from llmchat.events import Cost, Usage
+from llmchat.store.figures import AnswerFigures
 
 SCHEMA_VERSION = 1
 ROLES = ("system", "user", "assistant")
@@ -109,6 +110,16 @@ class MessageRecord:
     #: One of several models' answers to the question before it (`/compare`): shown in
     #: `chats show` and export, never replayed; the reply picked is saved again, plainly.
     alternative: bool = False
+    #: A compared answer that failed: its one-line reason (the content is what arrived).
+    error: str | None = None
+    #: A compared answer's scoreboard figures.
+    figures: AnswerFigures | None = None
+
+    @property
+    def answers(self) -> bool:
+        """An assistant message that says something: a compared model that failed before
+        its first word does not make its question answered."""
+        return self.role == "assistant" and (bool(self.content) or self.error is None)
 
 
 @dataclass(frozen=True)
@@ -271,6 +282,10 @@ def to_json(record: Record) -> dict[str, JsonValue]:
             out["interrupted"] = True
         if record.alternative:
             out["alternative"] = True
+        if record.error:
+            out["error"] = record.error
+        if record.figures is not None:
+            out["figures"] = record.figures.to_json()
     elif isinstance(record, PartialRecord):
         out["type"] = "partial"
         if record.text:
@@ -302,6 +317,13 @@ def _opt_params(obj: dict[str, object]) -> JsonObject | None:
         raise RecordError("params is not an object")
     # Re-cleaned on the way in too: a hand-edited file cannot smuggle a key into a request.
     return clean_params(obj["params"])
+
+
+def _figures(obj: object) -> AnswerFigures | None:
+    try:
+        return AnswerFigures.from_json(obj) if obj else None
+    except ValueError as err:
+        raise RecordError(str(err)) from None
 
 
 def from_json(obj: object) -> Record:
@@ -361,6 +383,8 @@ def from_json(obj: object) -> Record:
             reasoning=_opt_str(obj, "reasoning"),
             interrupted=interrupted,
             alternative=alternative,
+            error=_opt_str(obj, "error"),
+            figures=_figures(obj.get("figures")),
         )
     if kind == "clear":
         return ClearRecord(ts=_opt_str(obj, "ts"))

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from llmchat.errors import redact
 from llmchat.events import Cost, Usage
 from llmchat.interrupts import sigint_deferred
+from llmchat.store.figures import AnswerFigures
 from llmchat.store.lock import lock_for_writing
 from llmchat.store.reader import (
     SUFFIX,
@@ -176,6 +177,8 @@ class ChatWriter:
         reasoning: str | None = None,
         interrupted: bool = False,
         alternative: bool = False,
+        error: str | None = None,
+        figures: AnswerFigures | None = None,
     ) -> None:
         """Record one message. Content is saved exactly as typed or received: redacting
         it would change the user's words; keys never reach content by construction."""
@@ -193,6 +196,8 @@ class ChatWriter:
             reasoning=reasoning or None,
             interrupted=interrupted,
             alternative=alternative,
+            error=redact(error) if error else None,
+            figures=figures,
         )
         if self._fd is None and role == "system":
             self._pending.append(record)

@@ -246,6 +246,7 @@ def compare_command(
         float | None,
         typer.Option(metavar="SECONDS", help="Seconds to wait for each server (default 120)."),
     ] = None,
+    no_save: NoSaveOption = False,
     debug: DebugOption = False,
     version: VersionOption = False,
 ) -> None:
@@ -270,7 +271,7 @@ def compare_command(
     question = gather_question(prompt or [], env)
     if question is None:
         raise UsageError("nothing to ask", 'pass a question: llmchat compare -m A -m B "question"')
-    options = CompareOptions(json=json_out, show_usage=usage, raw=raw)
+    options = CompareOptions(json=json_out, show_usage=usage, raw=raw, save=not no_save)
     raise typer.Exit(run_compare(env, flags, specs, question, options))
 
 

@@ -125,7 +125,13 @@ def run_one_shot(
     from llmchat.start import open_session
     from llmchat.structured.options import options_from_flags
 
-    session, _ = open_session(env, flags, start, warn=lambda text: note(env, text))
+    session, loaded = open_session(env, flags, start, warn=lambda text: note(env, text))
+    if loaded is not None and loaded.open_comparison is not None:
+        note(
+            env,
+            f"chat {loaded.id} ends in a comparison with no answer picked: asking without it"
+            " (to go on with one: llmchat -c, then /pick N)",
+        )
     if options.debug:
         from llmchat.render.listings import origins_line
 

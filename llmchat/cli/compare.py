@@ -27,6 +27,8 @@ class CompareOptions:
     json: bool = False
     show_usage: bool = False
     raw: bool = False
+    #: Save the comparison as a chat (`--no-save`: don't), as a one-shot question is.
+    save: bool = True
 
 
 def lane_sessions(env: Environment, flags: CliFlags, specs: Sequence[str]) -> list[ChatSession]:
@@ -102,9 +104,14 @@ def run_compare(
 
     lanes = lane_sessions(env, flags, specs)
     comparison = Comparison(lanes, question)
+    saving = _saving_session(env, flags, specs[0]) if options.save else None
+    if saving is not None and saving.recorder is not None:
+        saving.recorder.record_user(saving, question)  # on disk before any request leaves
     with quiet_typeahead(env):
         interrupted = _run(env, comparison, options, lanes[0].show_reasoning)
     results = comparison.results
+    if saving is not None:
+        _save(saving, question, results)
     if not _live(env, options):
         if options.json:
             for result in results:
@@ -123,6 +130,28 @@ def run_compare(
         note(env, "interrupted")
         return EXIT_INTERRUPTED
     return EXIT_OK if all(r.answered for r in results) else EXIT_API
+
+
+def _saving_session(env: Environment, flags: CliFlags, first: str) -> ChatSession:
+    """A new chat for the comparison, saved as a one-shot question is; it carries the
+    first model, which `llmchat -c` goes on with unless -m says otherwise."""
+    from llmchat.cli.chat import note
+    from llmchat.start import StartOptions, open_session
+
+    session, _ = open_session(
+        env, replace(flags, model=first), StartOptions(), warn=lambda text: note(env, text)
+    )
+    return session
+
+
+def _save(session: ChatSession, question: str, results: Sequence[LaneResult]) -> None:
+    from llmchat.start import record_compared
+    from llmchat.store import StoreRecorder
+
+    recorder = session.recorder
+    if isinstance(recorder, StoreRecorder):
+        record_compared(recorder, session, question, results)
+        recorder.close()
 
 
 def _run(

@@ -123,7 +123,18 @@ def chat_table(
 
 
 def last_exchange_text(loaded: LoadedChat) -> str:
-    """What the REPL shows on resume so the user has context."""
+    """What the REPL shows on resume so the user has context: the last exchange, or the
+    comparison the chat ends with and how to pick from it."""
+    compared = loaded.open_comparison
+    if compared is not None:
+        answers = " · ".join(
+            f"{i} {a.provider}/{a.model}" + (" (failed)" if a.error and not a.content else "")
+            for i, a in enumerate(compared.answers, start=1)
+        )
+        return (
+            f"› {compared.question}\n\ncompared, no answer picked: {answers}\n"
+            "/pick N (or a model) goes on with that answer; a new question goes on without"
+        )
     pairs = [(q, a) for q, a in loaded.exchanges() if a is not None]
     if not pairs:
         return ""

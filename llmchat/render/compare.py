@@ -43,10 +43,15 @@ _OK = Style(color="green")
 class _Pane:
     """One lane's reply at one width: final rows kept, the open block live."""
 
-    def __init__(self, label: str, console: Console) -> None:
+    def __init__(self, label: str, console: Console, full: Console | None = None) -> None:
         self.label = label
         self.console = console
         self.answer = MarkdownStream(console)
+        # Columns: the answer at the terminal's width too, committed block by block as it
+        # streams, so printing it in full afterwards costs no second render of it all.
+        self.full = MarkdownStream(full) if full is not None else None
+        self.full_width = full.width if full is not None else 0
+        self.full_rows: list[Row] = []
         self.thinking = ThinkingStream(console)
         self.rows: list[Row] = []  # every final row of the answer so far
         self.thought: list[Row] = []  # final rows of the reasoning
@@ -63,6 +68,8 @@ class _Pane:
             if is_answer:
                 self.texts.append(text)
                 self.answer.feed(text)
+                if self.full is not None:
+                    self.full.feed(text)
                 if self.status in ("waiting", "thinking") and text.strip():
                     self.status, self.state_since = "streaming", time.monotonic()
             else:
@@ -71,6 +78,12 @@ class _Pane:
                     self.status, self.state_since = "thinking", time.monotonic()
                 if show_reasoning and self.status == "thinking":
                     self.thinking.feed(text)
+
+    def commit_full(self, height: int, *, final: bool = False) -> list[Row]:
+        """The answer's rows at the terminal's width so far (all of them when `final`)."""
+        if self.full is not None:
+            self.full_rows.extend(self.full.advance(budget=height, final=final))
+        return self.full_rows
 
     def tail(self, height: int, *, final: bool = False) -> list[Row]:
         """The last `height` rows of what this pane shows now."""
@@ -147,9 +160,11 @@ class CompareRenderer:
             for pane, items in zip(self._panes, pending, strict=False):
                 pane.take(items, self._show_reasoning)
             width = self._console.width
-            reuse = self._pane_width == width and len(self._panes) == len(results)
-            for index, result in enumerate(results):
-                self._print_lane(result, self._panes[index] if reuse else None)
+            panes: list[_Pane | None] = list(self._panes)
+            if len(panes) != len(results):
+                panes = [None] * len(results)
+            for result, lane in zip(results, panes, strict=True):
+                self._print_lane(result, self._rows_at(lane, width))
 
     # --- frames -------------------------------------------------------------------
 
@@ -176,6 +191,8 @@ class CompareRenderer:
         height = self._screen.height()
         live = self._columns(height, pane_width) if columns else self._stacked(height)
         self._screen.draw([], live)
+        for pane in self._panes:
+            pane.commit_full(height)
         self.frames += 1
         cost = time.perf_counter() - began
         self._next_frame = time.monotonic() + max(self._frame_seconds, FRAME_COST_FACTOR * cost)
@@ -186,7 +203,8 @@ class CompareRenderer:
             return
         old = self._panes
         self._pane_width = pane_width
-        self._panes = [_Pane(label, self._pane_console(pane_width)) for label in self._labels]
+        full = self._pane_console(self._console.width) if pane_width < self._console.width else None
+        self._panes = [_Pane(label, self._pane_console(pane_width), full) for label in self._labels]
         for new, previous in zip(self._panes, old, strict=False):
             new.take([(False, t) for t in previous.reasonings], self._show_reasoning)
             new.take([(True, t) for t in previous.texts], self._show_reasoning)
@@ -253,7 +271,19 @@ class CompareRenderer:
 
     # --- the full answers ---------------------------------------------------------
 
-    def _print_lane(self, result: LaneResult, pane: _Pane | None) -> None:
+    def _rows_at(self, pane: _Pane | None, width: int) -> list[Row] | None:
+        """The pane's whole answer as already rendered at `width` (None: render it now)."""
+        if pane is None or pane.error:
+            return None
+        height = self._screen.height()
+        if self._pane_width == width:  # stacked: the panes are the terminal's width
+            pane.tail(height, final=True)
+            return pane.rows
+        if pane.full is not None and pane.full_width == width:
+            return pane.commit_full(height, final=True)
+        return None
+
+    def _print_lane(self, result: LaneResult, answer: list[Row] | None) -> None:
         console = self._console
         width = console.width
         rows: list[Row] = [[], self._rule(result.label, width)]
@@ -262,9 +292,8 @@ class CompareRenderer:
             thinking.feed(neutralise(result.reasoning))
             rows.extend(thinking.advance(final=True))
             rows.append([])
-        if pane is not None and not pane.error:
-            pane.tail(self._screen.height(), final=True)
-            rows.extend(pane.rows)
+        if answer is not None:
+            rows.extend(answer)
         elif result.answer.strip():
             rows.extend(console.render_lines(answer_markdown(result.answer), pad=False))
         if result.error:

@@ -241,11 +241,19 @@ class CompareRenderer:
         return rows
 
     def _stacked(self, height: int) -> list[Row]:
+        """One panel under another; a failed one takes only its error's rows, and the
+        others share the rest of the screen."""
         count = len(self._panes)
-        body = max(1, (height - count) // count)
+        failed = {i: self._body(p, 3) for i, p in enumerate(self._panes) if p.error}
+        sharing = count - len(failed)
+        room = height - count - sum(len(rows) for rows in failed.values())
+        body = max(1, room // sharing) if sharing else 1
         rows: list[Row] = []
-        for pane in self._panes:
+        for index, pane in enumerate(self._panes):
             rows.append(self._header(pane, self._pane_width))
+            if index in failed:
+                rows.extend(failed[index])
+                continue
             tail = self._body(pane, body)
             rows.extend(tail + [[]] * (body - len(tail)))
         return rows
@@ -331,5 +339,5 @@ def show_comparison(comparison: Comparison, console: Console, *, show_reasoning:
     except KeyboardInterrupt:
         interrupted = True
     renderer.finish(comparison.results)
-    renderer.print_lines(scoreboard_text(comparison.results))
+    renderer.print_lines(scoreboard_text(comparison.results, width=console.width))
     return interrupted

@@ -21,13 +21,19 @@ def _best(
     value: Callable[[LaneResult], float | None],
     *,
     lowest: bool,
+    shown: Callable[[float], str] = str,
 ) -> set[int]:
-    """Indexes of the lanes holding the best value (ties all marked); none if < 2 compete."""
+    """Indexes of the lanes holding the best value; none if < 2 compete. Ties are all
+    marked, and so is a figure shown the same as the best (0.4 s and 0.4 s: both)."""
     scored = [(i, v) for i, r in enumerate(results) if r.answered and (v := value(r)) is not None]
     if len(scored) < 2:
         return set()
     target = min(v for _, v in scored) if lowest else max(v for _, v in scored)
-    return {i for i, v in scored if v == target}
+    return {i for i, v in scored if v == target or shown(v) == shown(target)}
+
+
+def _speed(value: float) -> str:
+    return f"{value:,.1f}"
 
 
 def _cost_value(result: LaneResult) -> float | None:
@@ -45,9 +51,9 @@ def _finish(result: LaneResult) -> str:
 def scoreboard_rows(results: Sequence[LaneResult]) -> list[list[str]]:
     """Header and one row per lane, in lane order; `*` after each column's best figure."""
     currencies = {r.cost.currency for r in results if r.cost is not None}
-    fastest_first = _best(results, lambda r: r.first_token, lowest=True)
-    fastest_total = _best(results, lambda r: r.total, lowest=True)
-    quickest = _best(results, lambda r: r.tokens_per_second, lowest=False)
+    fastest_first = _best(results, lambda r: r.first_token, lowest=True, shown=format_seconds)
+    fastest_total = _best(results, lambda r: r.total, lowest=True, shown=format_seconds)
+    quickest = _best(results, lambda r: r.tokens_per_second, lowest=False, shown=_speed)
     cheapest = _best(results, _cost_value, lowest=True) if len(currencies) == 1 else set()
 
     def mark(text: str, index: int, best: set[int]) -> str:
@@ -65,7 +71,7 @@ def scoreboard_rows(results: Sequence[LaneResult]) -> list[list[str]]:
                 mark(first, i, fastest_first),
                 mark(format_seconds(result.total), i, fastest_total),
                 f"{approx}{usage.completion_tokens:,}" if usage is not None else "-",
-                mark(f"{approx}{speed:,.1f}" if speed is not None else "-", i, quickest),
+                mark(f"{approx}{_speed(speed)}" if speed is not None else "-", i, quickest),
                 mark(result.cost_text or "-", i, cheapest),
                 _finish(result),
             ]
@@ -73,13 +79,29 @@ def scoreboard_rows(results: Sequence[LaneResult]) -> list[list[str]]:
     return rows
 
 
-def scoreboard_text(results: Sequence[LaneResult]) -> str:
-    """The table, then what its marks mean."""
-    from llmchat.render.table import aligned
+def scoreboard_text(results: Sequence[LaneResult], width: int | None = None) -> str:
+    """The table, then what its marks mean. Wider than `width` cells, each model's
+    figures go under its name instead, wrapped (no row broken across the screen)."""
+    from llmchat.render.table import aligned, cell_width
 
-    lines = aligned(scoreboard_rows(results))
-    marked = any(BEST in cell for row in scoreboard_rows(results)[1:] for cell in row[1:])
-    notes = [f"{BEST} best in its column"] if marked else []
+    rows = scoreboard_rows(results)
+    lines = aligned(rows)
+    if width is not None and max(cell_width(line) for line in lines) > width:
+        lines = _by_model(rows, width)
+    marked = any(BEST in cell for row in rows[1:] for cell in row[1:])
+    notes = [f"{BEST} the best of the models"] if marked else []
     if any(r.usage is not None and r.usage.estimated for r in results):
         notes.append("~ counted locally")
     return "\n".join(lines + ([" · ".join(notes)] if notes else []))
+
+
+def _by_model(rows: list[list[str]], width: int) -> list[str]:
+    from llmchat.render.wrapping import wrap_text
+
+    names = [header.lower() for header in rows[0][1:]]
+    lines: list[str] = []
+    for row in rows[1:]:
+        lines.append(row[0])
+        figures = " · ".join(f"{name} {value}" for name, value in zip(names, row[1:], strict=True))
+        lines.extend(wrap_text("  " + figures, width))
+    return lines

@@ -7,7 +7,7 @@ socket that actually misbehaves proves those paths. Standard library only, so it
 anywhere the tests run (Python 3.10+), and as a script for manual runs and benchmarks:
 
     python tests/fakeserver.py [--port N] [--reply-file FILE] [--chunk-size N]
-                               [--reasoning TEXT] [--chunk-delay S]
+                               [--reasoning TEXT] [--chunk-delay S] [--paced]
 
 Typical test use:
 
@@ -132,6 +132,9 @@ class Reply:
     delay: float = 0.0
     #: Seconds between streamed chunks (Ctrl+C and stall tests). 0 streams at full speed.
     chunk_delay: float = 0.0
+    #: Hold `chunk_delay` to the clock: chunk n leaves n × chunk_delay after the first,
+    #: however long the writes took, so a benchmark gets a steady tokens/s (no drift).
+    paced: bool = False
     #: Model name in the response; None echoes the requested model.
     model: str | None = None
     #: How many requests this reply answers before the next one in the queue is used.
@@ -452,7 +455,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
 
-        out = _ChunkedWriter(self, reply.chunk_delay, _framing(reply), reply.write_size)
+        out = _ChunkedWriter(
+            self, reply.chunk_delay, _framing(reply), reply.write_size, paced=reply.paced
+        )
         if reply.reasoning:
             first = f'{{"role":"assistant","content":null,{rfield}:""'
         else:
@@ -542,9 +547,13 @@ class _ChunkedWriter:
         delay: float,
         frame: Callable[[str], str] | None = None,
         write_size: int | None = None,
+        *,
+        paced: bool = False,
     ) -> None:
         self._handler = handler
         self._delay = delay
+        self._paced = paced
+        self._due = 0.0
         self._frame = frame
         self._write_size = write_size
         self._buf: list[str] = []
@@ -554,7 +563,14 @@ class _ChunkedWriter:
     def event(self, ev: str) -> None:
         if self._delay and not self._first:
             self.flush()
-            self._handler.server.fake._sleep(self._delay)
+            wait = self._delay
+            if self._paced:
+                self._due += self._delay
+                wait = self._due - time.monotonic()
+            if wait > 0:
+                self._handler.server.fake._sleep(wait)
+        elif self._first:
+            self._due = time.monotonic()
         self._first = False
         if self._frame is not None:
             ev = self._frame(ev)
@@ -780,6 +796,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--chunk-size", type=int, default=Reply.chunk_size, help="chars per chunk")
     p.add_argument("--reasoning", help="reasoning text streamed before every reply")
     p.add_argument("--chunk-delay", type=float, default=0.0, help="seconds between chunks")
+    p.add_argument("--paced", action="store_true", help="hold --chunk-delay to the clock")
     return p.parse_args(argv)
 
 
@@ -792,6 +809,7 @@ def main(argv: list[str] | None = None) -> int:
         reasoning=args.reasoning,
         chunk_size=args.chunk_size,
         chunk_delay=args.chunk_delay,
+        paced=args.paced,
     )
     srv = FakeOpenAI(port=args.port, default_reply=default).start()
     print(srv.base_url, flush=True)

@@ -37,7 +37,9 @@ from llmchat.render.renderer import make_renderer
 
 Cell = tuple[str, str]  # a character and the SGR sequence it was drawn with
 
-_CONTROL = re.compile(r"(\x1b\[\?[0-9;]*[hl]|\x1b\[[0-9]*A|\x1b\[[0-9]*[JK]|\x1b\[[0-9;]*m|\r|\n)")
+_CONTROL = re.compile(
+    r"(\x1b\[\?[0-9;]*[hl]|\x1b\[[0-9]*[AC]|\x1b\[[0-9]*[JK]|\x1b\[[0-9;]*m|\r|\n)"
+)
 _CLOSING = "，。、；：！？）」』】》"
 
 
@@ -72,6 +74,10 @@ class Terminal:
                 self.col = len(self.rows[self.row])
             elif token.endswith("m"):
                 self.style = "" if token in ("\x1b[0m", "\x1b[m") else token
+            elif token.endswith("C"):
+                # Only ever sent on a row just cleared, before erasing down from there
+                # (screen.py: an erase that is not a whole-screen clear).
+                assert not self.rows[self.row], "cursor moved over text"
             elif token.endswith("A"):
                 up = int(token[2:-1] or 1)
                 self.max_up = max(self.max_up, up)

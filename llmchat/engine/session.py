@@ -122,6 +122,16 @@ class ChatSession:
         self.provider, self.model = provider, provider.default_model
         return provider
 
+    def preload(self) -> None:
+        """Load the built-in model while the first question is typed (its load is a
+        second off the first reply); nothing to do for a server. Never raises: the
+        first question reports what failed."""
+        if self.provider.base_url == LOCAL_PROVIDER.base_url:
+            client = self.client_for(self.provider)
+            if isinstance(client, EmbeddedClient):
+                with contextlib.suppress(Exception):
+                    client.preload()
+
     def client_for(self, provider: Provider) -> ChatClient | EmbeddedClient:
         if provider.base_url == LOCAL_PROVIDER.base_url:
             cached = self._clients.get((provider.name, provider.base_url))

@@ -51,6 +51,11 @@ class ConfigError(LLMChatError):
     exit_code = EXIT_USAGE
 
 
+class NoProviderError(ConfigError):
+    """No provider was chosen and none has a key: the one case a fallback (a local
+    server, the built-in model) may answer instead of this error."""
+
+
 class UsageError(LLMChatError):
     """Bad input on the command line or in a slash-command."""
 

@@ -43,7 +43,7 @@ def _bare_repl() -> int:
     env = Environment.from_process()
     flags, banner = CliFlags(), None
     if env.stdout_isatty:
-        start = first_run(env)  # no usable provider yet: a local server, or the setup
+        start = first_run(env)  # nothing usable yet: a local server, the built-in model, the setup
         if start is not None and start.exit_code is not None:
             return start.exit_code
         if start is not None:

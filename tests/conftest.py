@@ -111,6 +111,12 @@ def build_sandbox(root: Path) -> Sandbox:
             "http_proxy": DEAD_PROXY,
             "ALL_PROXY": DEAD_PROXY,
             "all_proxy": DEAD_PROXY,
+            # No local-server detection unless a test points it at its fake server:
+            # the default ports (Ollama, vLLM…) may be busy on a developer's machine.
+            "LLMCHAT_LOCAL_PROBES": "",
+            # Where the [local] extra is installed, no quiet fallback to the built-in
+            # model: tests/test_setup_embedded.py turns it back on.
+            "LLMCHAT_BUILTIN": "off",
         }
     )
     return Sandbox(

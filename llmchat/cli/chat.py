@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from llmchat.engine.session import ChatSession
     from llmchat.inputs.attachments import Attachment
     from llmchat.roles.model import Role
+    from llmchat.store import LoadedChat
 
 
 @dataclass(frozen=True)
@@ -122,10 +123,16 @@ def run_one_shot(
 ) -> int:
     from llmchat.render import make_renderer, show_turn
     from llmchat.render.terminal import quiet_typeahead
+    from llmchat.setup.fallback import with_fallback
     from llmchat.start import open_session
     from llmchat.structured.options import options_from_flags
 
-    session, loaded = open_session(env, flags, start, warn=lambda text: note(env, text))
+    def open_with(flags: CliFlags) -> tuple[ChatSession, LoadedChat | None]:
+        return open_session(env, flags, start, warn=lambda text: note(env, text))
+
+    (session, loaded), flags, fallback = with_fallback(env, flags, open_with)
+    if fallback is not None:
+        note(env, fallback.note)  # no key: a local server or the built-in model answers
     if loaded is not None and loaded.open_comparison is not None:
         note(
             env,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from llmchat.config.models import ModelTable
 from llmchat.config.records import ModelChoice
-from llmchat.errors import ConfigError, UsageError
+from llmchat.errors import ConfigError, NoProviderError, UsageError
 from llmchat.providers.catalog import alias_for
 from llmchat.providers.presets import ModelInfo, Provider
 
@@ -189,8 +189,6 @@ class ProviderRegistry:
         for provider in self.providers:
             if provider.needs_key and self.key_origin(provider) is not None:
                 return provider
-        raise ConfigError(
-            "no API key found for any provider",
-            "set one, e.g. OPENAI_API_KEY or DEEPSEEK_API_KEY (see `llmchat providers`), "
-            "in your shell or in a .env file",
-        )
+        from llmchat.setup.embedded import no_provider_hint
+
+        raise NoProviderError("no API key found for any provider", no_provider_hint())

@@ -199,6 +199,7 @@ class Repl:
 
             # After the first draw: the imports compete for the interpreter lock.
             def load() -> None:
+                self.session.preload()  # the built-in model, when that is where we talk
                 warm_up()
                 tokens.warm_up(self.session.model)
                 with contextlib.suppress(Exception):  # the first reply reports any failure
@@ -369,24 +370,24 @@ def run_repl(
     debug: bool = False,
 ) -> int:
     from llmchat.render.listings import last_exchange_text, origins_line
+    from llmchat.repl.commands.roles import start_role
+    from llmchat.setup.fallback import with_fallback
+    from llmchat.setup.firstrun import banner_for
     from llmchat.start import open_session
     from llmchat.structured.options import options_from_flags
 
     hold = WarningHold()
-    session, loaded = open_session(env, flags, start, warn=commands.warner(env, hold))
+    (session, loaded), flags, fallback = with_fallback(
+        env, flags, lambda typed: open_session(env, typed, start, warn=commands.warner(env, hold))
+    )
+    banner = fallback.banner if fallback else banner  # no key: a local server, the built-in
     served_models.bind(env.data_dir)  # what servers listed before: for /model <Tab>
     session.output = options_from_flags(flags)
     state = ReplState(session=session, env=env, flags=flags, raw=raw, saving=start.save, hold=hold)
     repl = Repl(env, state)
     if role is not None:
-        from llmchat.repl.commands.roles import start_role
-
         start_role(state, role.role, dict(role.values))
-    if banner is None:
-        from llmchat.setup.firstrun import banner_for
-
-        banner = banner_for(session.provider.name, session.model)
-    repl.banner(banner)
+    repl.banner(banner or banner_for(session.provider.name, session.model))
     for note in session.take_notes():
         repl.say(note, dim=True)
     if debug:
@@ -394,7 +395,6 @@ def run_repl(
     if loaded is not None:
         turns = len(session.conversation)
         repl.say(f"continuing {loaded.id} ({turns} turn{'s' if turns != 1 else ''})", dim=True)
-        context = last_exchange_text(loaded)
-        if context:
+        if context := last_exchange_text(loaded):
             repl.say(context)
     return repl.run()

@@ -1,9 +1,10 @@
 """What a bare `llmchat` on a terminal does when nothing is usable yet.
 
-A local server that answers is used at once (and named in the banner); otherwise the
-setup wizard runs, and the chat opens with what it saved. Only the launcher's bare-REPL
-path calls this: one-shot use, pipes, `--version` and `--help` never get here, so they
-keep today's one-line error and never wait for a probe.
+A local server that answers is used at once (and named in the banner), else the
+built-in model when the `[local]` extra is installed (setup/fallback.py); otherwise
+the setup wizard runs, and the chat opens with what it saved. Only the launcher's bare-REPL
+path calls this: one-shot use and pipes take the same fallback (`with_fallback`) only
+after the no-key error, never the wizard; `--version` and `--help` never wait for a probe.
 """
 
 from __future__ import annotations
@@ -39,17 +40,11 @@ def first_run(env: Environment) -> FirstRun | None:
     """None when this is not a first run; else how to start (or the setup's exit code)."""
     if not nothing_usable(env):
         return None
-    from llmchat.config import effective_vars
-    from llmchat.setup.detect import detect_local
+    from llmchat.setup.fallback import find_fallback
 
-    server = detect_local(effective_vars(env))
-    if server is not None:
-        flags = CliFlags(
-            provider=server.name,
-            base_url=server.base_url,
-            model=server.models[0] if server.models else None,
-        )
-        return FirstRun(flags, banner=server.banner())
+    found = find_fallback(env)
+    if found is not None:
+        return FirstRun(found.flags, banner=found.banner)
     from llmchat.setup.wizard import run_setup
 
     code, result = run_setup(env)

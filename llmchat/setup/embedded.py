@@ -12,6 +12,7 @@ found through the import system's search locations alone.
 from __future__ import annotations
 
 import importlib.util
+import os
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -101,6 +102,15 @@ def available() -> bool:
     return importlib.util.find_spec("llama_cpp") is not None and model_file() is not None
 
 
+def default_threads() -> int:
+    """Half the cores, for reading the prompt as for writing the reply.
+
+    llama-cpp-python reads the prompt with every core by default: on a busy machine one
+    descheduled thread stalls the others at each step, and 16 tokens took 9 s on 2
+    loaded cores instead of 0.3 s (docs/benchmarks-local.md)."""
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
 class EmbeddedClient:
     """A ChatClient look-alike that runs the model in this process."""
 
@@ -112,7 +122,7 @@ class EmbeddedClient:
     ) -> None:
         self.provider = provider
         self._path = path
-        self._threads = threads  # None: llama.cpp's own choice (half the cores)
+        self._threads = threads or default_threads()
         self._llama: Any = None
         self._loading = threading.Lock()  # the REPL preloads while the user types
 
@@ -134,7 +144,11 @@ class EmbeddedClient:
 
         try:
             return Llama(
-                model_path=str(path), n_ctx=CONTEXT, n_threads=self._threads, verbose=False
+                model_path=str(path),
+                n_ctx=CONTEXT,
+                n_threads=self._threads,
+                n_threads_batch=self._threads,
+                verbose=False,
             )
         except (ValueError, OSError, RuntimeError) as exc:
             raise ConfigError(f"cannot load the built-in model {path}: {exc}") from exc

@@ -186,7 +186,7 @@ class EmbeddedClient:
         return [MODEL_NAME]
 
 
-_FULL_HINT = "/clear starts afresh (the built-in model holds 2,048 tokens)"
+_FULL_HINT = "ask less at once, or /clear in the chat (the built-in model holds 2,048 tokens)"
 
 
 def _options(request: ChatRequest) -> dict[str, Any]:

@@ -379,7 +379,10 @@ def test_sandbox_env_is_sealed(
     assert {k for k in env if k.startswith("LLMCHAT_")} == {
         "LLMCHAT_CONFIG_DIR",
         "LLMCHAT_DATA_DIR",
+        "LLMCHAT_LOCAL_PROBES",  # "": no local-server detection on the machine's ports
+        "LLMCHAT_BUILTIN",  # "off": no quiet fallback to the [local] model
     }
+    assert env["LLMCHAT_LOCAL_PROBES"] == "" and env["LLMCHAT_BUILTIN"] == "off"
     assert not any(k.endswith(("_API_KEY", "_TOKEN")) or k.startswith("OPENAI_") for k in env)
     assert Path(clean_env["HOME"]) == sandbox.home
     assert Path(clean_env["LLMCHAT_CONFIG_DIR"]) == sandbox.config_dir

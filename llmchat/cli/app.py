@@ -8,7 +8,6 @@ LLMChatError rises to the launcher, which prints it as one line and exits with i
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -52,6 +51,12 @@ from llmchat.cli.chat_options import (
     VarOption,
     parse_schema,
     thinking_flag,
+)
+from llmchat.cli.info_commands import (
+    models_command,
+    providers_command,
+    setup_command,
+    usage_command,
 )
 from llmchat.cli.presentation import VersionOption, present
 from llmchat.environment import Environment
@@ -278,86 +283,16 @@ def compare_command(
     raise typer.Exit(run_compare(env, flags, specs, question, options))
 
 
-@app.command("providers")
-def providers_command(
-    env_file: Annotated[
-        Path | None,
-        typer.Option("--env-file", metavar="PATH", help="Read this .env instead of searching."),
-    ] = None,
-    debug: DebugOption = False,
-    version: VersionOption = False,
-) -> None:
-    """List providers: each key (masked) and base URL, and where each came from."""
-    from llmchat.cli.listing import print_providers
-    from llmchat.config import CliFlags
-
-    print_providers(Environment.from_process(), CliFlags(env_file=env_file))
-
-
-@app.command("setup")
-def setup_command(
-    debug: DebugOption = False,
-    version: VersionOption = False,
-) -> None:
-    """Choose a provider, paste and check its key, choose a model; saved to config.toml."""
-    from llmchat.setup.wizard import run_setup
-
-    code, _ = run_setup(Environment.from_process())
-    raise typer.Exit(code)
-
-
-@app.command("models")
-def models_command(
-    provider: Annotated[
-        str | None,
-        typer.Option(
-            "-p", "--provider", metavar="NAME", help="Provider (default: the current one)."
-        ),
-    ] = None,
-    offline: Annotated[
-        bool,
-        typer.Option("--offline", metavar="", help="Show the built-in list; don't ask the server."),
-    ] = False,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            "--base-url", metavar="URL", help="Ask this server instead of the provider's."
-        ),
-    ] = None,
-    debug: DebugOption = False,
-    version: VersionOption = False,
-) -> None:
-    """List a provider's models, from its /models endpoint (or the built-in list)."""
-    from llmchat.cli.listing import print_models
-
-    print_models(Environment.from_process(), provider, offline=offline, base_url=base_url)
-
+app.command("providers")(providers_command)
+app.command("setup")(setup_command)
+app.command("models")(models_command)
 
 present(app)  # value names in --help, and `llmchat completion SHELL`
 
 from llmchat.cli.chats_commands import chats_app  # noqa: E402
 
 app.add_typer(chats_app, name="chats")
-
-
-@app.command("usage")
-def usage_command(
-    since: Annotated[
-        str | None, typer.Option("--since", metavar="DATE", help="From DATE (YYYY-MM-DD) on.")
-    ] = None,
-    month: Annotated[
-        str | None, typer.Option("--month", metavar="YYYY-MM", help="One calendar month.")
-    ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", metavar="", help="Machine-readable output.")
-    ] = False,
-    debug: DebugOption = False,
-) -> None:
-    """Tokens and cost of saved chats per provider and model, each currency apart."""
-    from llmchat.cli.usage import print_usage
-
-    print_usage(Environment.from_process(), since, month, as_json)
-
+app.command("usage")(usage_command)
 
 from llmchat.cli.keys_commands import keys_app, trust_command  # noqa: E402
 from llmchat.cli.roles import roles_app  # noqa: E402

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from llmchat.engine.conversation import Exchange
     from llmchat.engine.session import ChatSession
     from llmchat.store import ChatStore, LoadedChat
+    from llmchat.store.index import ChatIndex
 
 Warn = Callable[[str], None]
 
@@ -64,12 +65,18 @@ def open_session(
     store = store_for(env)
     loaded: LoadedChat | None = None
     resume, continue_latest, save = start.resume, start.continue_latest, start.save
+    index: ChatIndex | None = None
     if continue_latest and resume is None:
+        from llmchat.store.index import ChatIndex
         from llmchat.store.recorder import latest_chat
 
-        resume = latest_chat(env)
+        # One index for `-c` and the recorder: opened once, not once each.
+        index = ChatIndex(env.data_dir, warn=warn)
+        resume = latest_chat(env, index)
         if resume is None:
             warn("no saved chat to continue; starting a new one")
+        if not save:
+            index.close()
     if resume is not None:
         loaded = store.load(resume)
         for warning in loaded.warnings:
@@ -101,29 +108,30 @@ def open_session(
     if loaded is not None and loaded.unanswered:
         session.last_failed_question = loaded.unanswered  # /retry asks it again
     if save:
-        session.recorder = _recorder_for(env, store, settings, loaded, warn)
+        if index is None:
+            from llmchat.store.index import ChatIndex
+
+            index = ChatIndex(env.data_dir, warn=warn)
+        session.recorder = _recorder_for(store, settings, loaded, warn, index)
     return session, loaded
 
 
 def _recorder_for(
-    env: Environment, store: ChatStore, settings: Settings, loaded: LoadedChat | None, warn: Warn
+    store: ChatStore, settings: Settings, loaded: LoadedChat | None, warn: Warn, index: ChatIndex
 ) -> StoreRecorder:
     """Append to the resumed chat; if another llmchat has it open, to a branch of it
     (two writers would interleave both conversations in one file). The recorder tells
     the chat index of every line it writes."""
-    from llmchat.store.index import ChatIndex
     from llmchat.store.lock import ChatBusyError
     from llmchat.store.records import MessageRecord, now_iso
 
     if loaded is None:
         writer = store.new_chat(settings.provider.name, settings.model, settings.params, None)
         writer.lock_exclusively()
-        return StoreRecorder(writer, warn, index=ChatIndex(env.data_dir, warn=warn))
+        return StoreRecorder(writer, warn, index=index)
     try:
-        writer = store.open_for_append(loaded.id, exclusive=True)
-        return StoreRecorder(
-            writer, warn, system=loaded.system, index=ChatIndex(env.data_dir, warn=warn)
-        )
+        writer = store.open_for_append(loaded, exclusive=True)  # not read a second time
+        return StoreRecorder(writer, warn, system=loaded.system, index=index)
     except ChatBusyError:
         pass
     writer = store.new_chat(settings.provider.name, settings.model, settings.params, None)
@@ -132,7 +140,7 @@ def _recorder_for(
     writer.seed(history + list(loaded.replay))
     writer.lock_exclusively()
     warn(f"chat {loaded.id} is open in another llmchat: continuing in a new chat branched from it")
-    return StoreRecorder(writer, warn, system=system, index=ChatIndex(env.data_dir, warn=warn))
+    return StoreRecorder(writer, warn, system=system, index=index)
 
 
 def compared_exchange(question: str, result: LaneResult) -> Exchange:

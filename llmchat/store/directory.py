@@ -10,6 +10,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
+from llmchat.store.lock import lock_for_writing
 from llmchat.store.reader import (
     SUFFIX,
     ChatSummary,
@@ -88,16 +89,27 @@ class ChatStore:
             writer.append_message("system", system, provider=provider, model=model)
         return writer
 
-    def open_for_append(self, chat_id: str, *, exclusive: bool = False) -> ChatWriter:
+    def open_for_append(self, chat: str | LoadedChat, *, exclusive: bool = False) -> ChatWriter:
         """A writer that continues a saved chat (resume), its state read from the file;
-        `exclusive` raises ChatBusyError if another writer holds it (see lock_exclusively)."""
-        loaded = self.load(chat_id)
+        `exclusive` raises ChatBusyError if another writer holds it (see lock_exclusively).
+
+        Given the chat just loaded (`-c`, `--resume`), its file is not read a second
+        time unless it grew in between (another writer finished meanwhile)."""
+        loaded = self.load(chat) if isinstance(chat, str) else chat
         try:
             fd = os.open(loaded.path, os.O_RDWR | os.O_APPEND | O_BINARY | O_CLOEXEC)
         except FileNotFoundError as exc:
             raise ChatNotFoundError(f"chat {loaded.id} was deleted") from exc
         except OSError as exc:
             raise store_error("open", loaded.path, exc) from exc
+        try:
+            if exclusive:  # before the size check: once locked, nobody else appends
+                lock_for_writing(fd, loaded.id)
+            if os.fstat(fd).st_size != loaded.size:
+                loaded = read_chat(loaded.path)
+        except BaseException:
+            os.close(fd)
+            raise
         writer = ChatWriter(
             self,
             loaded.id,

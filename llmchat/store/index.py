@@ -121,6 +121,42 @@ class ChatIndex:
             self.sync()
         return self._conn
 
+    def latest_written(self) -> str | None:
+        """The chat written to last, when the index can say so cheaply (`-c`); None when
+        it cannot, and the caller asks the files.
+
+        It cannot when the index is missing, damaged or of another version, or when the
+        chats directory changed since the last sweep (a chat made or deleted behind our
+        back). Unlike open(), this never builds, rebuilds or sweeps: at 50,000 chats that
+        takes minutes or seconds, and resuming a chat must not wait for a cache; the next
+        listing does it, with progress shown. The connection stays open for note_write.
+        """
+        try:
+            if not self.path.is_file() or self.path.stat().st_size == 0:
+                return None
+            conn = self._conn or self._open_existing()
+            dir_mtime = self._dir_mtime()
+            if dir_mtime != self._meta("dir_mtime"):
+                return self._latest_after_a_change(dir_mtime)
+            self._sync_recent()  # a line appended behind our back to a recent chat
+            row = conn.execute("SELECT id FROM chats ORDER BY updated_ns DESC LIMIT 1").fetchone()
+        except (sqlite3.Error, OSError):
+            self.close()
+            return None
+        return str(row[0]) if row is not None else None
+
+    def _latest_after_a_change(self, dir_mtime: int | None) -> str | None:
+        """A chat was made or deleted behind the index's back: the newest file by a stat
+        of each (what the caller would do anyway), and the index brought in step on the
+        way when only a few files changed; a rebuild is left to the next listing."""
+        on_disk = self._files()
+        try:
+            if self._sweep(on_disk, at_most=RECENT) is not None:
+                self._stamp_sweep(dir_mtime)
+        except (sqlite3.Error, OSError):
+            self.close()  # a read-only or damaged index: the files still answer
+        return max(on_disk, key=lambda cid: on_disk[cid][1], default=None)
+
     def recover(self) -> sqlite3.Connection:
         """After a query met a damaged index: rebuild it (or fall back) and go on."""
         self.close()
@@ -261,11 +297,9 @@ class ChatIndex:
             and fresh_sweep
         ):
             return self._sync_recent()
-        read = self._sweep()
-        with self.transaction():
-            self._set_meta("dir_mtime", dir_mtime)  # seen before the sweep: later changes count
-            self._set_meta("swept_at", int(time.time()))
-        return read
+        read = self._sweep(self._files())
+        self._stamp_sweep(dir_mtime)
+        return read or 0
 
     def _sync_recent(self) -> int:
         conn = self._conn
@@ -285,16 +319,22 @@ class ChatIndex:
             self._index_all(changed)
         return len(changed)
 
-    def _sweep(self) -> int:
+    def _sweep(
+        self, on_disk: dict[str, tuple[int, int]], *, at_most: int | None = None
+    ) -> int | None:
+        """Bring the rows in line with `on_disk` ({id: (size, mtime_ns)}); how many files
+        were read, or None, having changed nothing, when more than `at_most` files were
+        made, changed or deleted."""
         conn = self._conn
         assert conn is not None
-        on_disk = self._files()
         known = {
             row[0]: (row[1], row[2], row[3])
             for row in conn.execute("SELECT id, size, updated_ns, n FROM chats")
         }
         changed = [cid for cid, stat in on_disk.items() if known.get(cid, (None, None))[:2] != stat]
         gone = [known[cid][2] for cid in known.keys() - on_disk.keys()]
+        if at_most is not None and len(changed) + len(gone) > at_most:
+            return None
         if gone:
             folder = ChatFolder(conn, fts=self.fts)
             with self.transaction():
@@ -305,6 +345,12 @@ class ChatIndex:
         changed.sort(key=lambda cid: on_disk[cid][1])
         self._index_all(changed)
         return len(changed)
+
+    def _stamp_sweep(self, dir_mtime: int | None) -> None:
+        """Remember the sweep; `dir_mtime` is the one seen before it, so later changes count."""
+        with self.transaction():
+            self._set_meta("dir_mtime", dir_mtime)
+            self._set_meta("swept_at", int(time.time()))
 
     def _index_all(self, changed: list[str]) -> None:
         """Commits every BATCH files, so an interrupted rebuild keeps what it did and the

@@ -12,6 +12,7 @@ import json
 import os
 import sqlite3
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from llmchat.store.reader import short_title
@@ -89,8 +90,10 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
 """
 
 
+@cache
 def fts_available() -> bool:
-    """FTS5 with the trigram tokenizer: SQLite 3.34+ built with FTS5."""
+    """FTS5 with the trigram tokenizer: SQLite 3.34+ built with FTS5. Asked once a
+    process: every ChatIndex (the recorder's, a listing's) needs the answer."""
     if sqlite3.sqlite_version_info < (3, 34, 0):
         return False
     try:

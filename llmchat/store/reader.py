@@ -126,6 +126,9 @@ class LoadedChat:
     compared: list[Compared] = field(default_factory=list)
     #: The role in force when the chat was last written to (None: no role).
     role: str | None = None
+    #: Bytes read: a writer opened later knows whether the file grew since (see
+    #: ChatStore.open_for_append), without reading it again.
+    size: int = 0
 
     @property
     def messages(self) -> list[dict[str, str]]:
@@ -333,4 +336,5 @@ def read_chat(path: Path) -> LoadedChat:
         warnings=warnings,
         compared=compared,
         role=role,
+        size=len(data),
     )

@@ -173,14 +173,16 @@ def store_for(env: Environment) -> ChatStore:
     return ChatStore(env.data_dir)
 
 
-def latest_chat(env: Environment) -> str | None:
-    """The chat written to last (`-c`), from the index: no stat of every file."""
-    from llmchat.store.index import ChatIndex
-    from llmchat.store.index_query import ChatQueries
+def latest_chat(env: Environment, index: ChatIndex | None = None) -> str | None:
+    """The chat written to last (`-c`): from the index when it is in step (no stat of
+    every file), else from the files themselves. `index` is left open for the recorder."""
+    if index is None:
+        from llmchat.store.index import ChatIndex
 
-    queries = ChatQueries(ChatIndex(env.data_dir, warn=lambda text: None))
-    try:
-        rows = queries.latest(1)
-    finally:
-        queries.index.close()
-    return rows[0].id if rows else store_for(env).latest()
+        own = ChatIndex(env.data_dir)
+        try:
+            return latest_chat(env, own)
+        finally:
+            own.close()
+    found = index.latest_written()
+    return found if found is not None else store_for(env).latest()

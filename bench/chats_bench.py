@@ -9,7 +9,7 @@ phrase, a rare word, a Chinese word, a two-character Chinese word and a miss, `-
 full size/mtime sweep; and one appended message (JSONL write + fsync, index transaction).
 
     nice python bench/chats_bench.py [--chats 50000] [--dir /tmp/llmchat-bench-50k]
-        [--skip-rebuild] [--runs 5]
+        [--skip-rebuild | --rebuild-only] [--runs 5]
 
 Not part of the test run; figures go to docs/benchmarks.md.
 """
@@ -19,12 +19,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -109,6 +111,36 @@ def _best(runs: int, action: Callable[[], object]) -> tuple[float, object]:
     return min(times) * 1000, result
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass(frozen=True)
+class ProcessTimes:
+    """One command run `runs` times: best wall, best and median CPU (user+sys), in ms.
+    On a shared machine wall time is mostly waiting for a core; CPU time is what the
+    process itself cost."""
+
+    wall: float
+    cpu: float
+    cpu_median: float
+
+    def __str__(self) -> str:
+        return f"{self.cpu:.0f} ms CPU (median {self.cpu_median:.0f}), {self.wall:.0f} ms wall"
+
+
+def _process(runs: int, action: Callable[[], object]) -> tuple[ProcessTimes, object]:
+    walls, cpus, result = [], [], None
+    for _ in range(runs):
+        c0, t0 = _children_cpu(), time.perf_counter()
+        result = action()
+        walls.append(time.perf_counter() - t0)
+        cpus.append(_children_cpu() - c0)
+    times = ProcessTimes(min(walls) * 1000, min(cpus) * 1000, statistics.median(cpus) * 1000)
+    return times, result
+
+
 SEARCHES = [
     ("common", "load balancer"),
     ("rare", RARE),
@@ -118,9 +150,9 @@ SEARCHES = [
 ]
 
 
-def _rebuild(data: Path, jsonl: int) -> None:
+def _rebuild(data: Path, jsonl: int, count: int) -> None:
     (data / INDEX_FILE).unlink(missing_ok=True)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     last = [0.0]
 
     def progress(done: int, total: int) -> None:
@@ -129,10 +161,11 @@ def _rebuild(data: Path, jsonl: int) -> None:
             print(f"  rebuild {done:,}/{total:,}", flush=True)
 
     ChatIndex(data, progress=progress).rebuild()
-    rebuild = time.perf_counter() - t0
+    rebuild, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     index_size = sum(p.stat().st_size for p in data.iterdir() if p.name.startswith(INDEX_FILE))
     print(
-        f"rebuild: {rebuild:.1f} s; index {index_size / 1e6:,.0f} MB "
+        f"rebuild: {rebuild:.1f} s wall, {cpu:.1f} s CPU ({cpu / count * 1000:.2f} ms/chat);"
+        f" index {index_size / 1e6:,.0f} MB "
         f"({index_size / jsonl:.2f}x the JSONL)"
     )
 
@@ -148,25 +181,38 @@ def _cli(data: Path, runs: int) -> None:
             [exe, *args], env={**env, **(extra or {})}, capture_output=True, text=True
         )
 
-    version, _ = _best(runs, lambda: run("--version"))
-    print(f"CLI llmchat --version: {version:.0f} ms")
-    ms, _ = _best(runs, lambda: run("chats"))
-    print(f"CLI llmchat chats (latest 20): {ms:.0f} ms (+{ms - version:.0f} ms)")
+    version, _ = _process(runs, lambda: run("--version"))
+    print(f"CLI llmchat --version: {version}")
+    listing, _ = _process(runs, lambda: run("chats"))
+    print(
+        f"CLI llmchat chats (latest 20): {listing} "
+        f"(+{listing.cpu - version.cpu:.0f} ms CPU, +{listing.wall - version.wall:.0f} ms wall)"
+    )
     for label, needle in SEARCHES:
-        ms, res = _best(runs, lambda n=needle: run("chats", "search", n))  # type: ignore[misc]
+        times, res = _process(runs, lambda n=needle: run("chats", "search", n))  # type: ignore[misc]
         hits = sum(1 for line in res.stdout.splitlines() if not line.startswith(" "))  # type: ignore[attr-defined]
-        print(
-            f"CLI chats search {label} {needle!r}: {ms:.0f} ms (+{ms - version:.0f}), {hits} hits"
-        )
+        print(f"CLI chats search {label} {needle!r}: {times}, {hits} hits")
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
     from fakeserver import FakeOpenAI
 
     with FakeOpenAI() as server:
         api = {"OPENAI_API_KEY": "sk-bench-0123456789", "OPENAI_BASE_URL": server.base_url}
-        nosave, _ = _best(runs, lambda: run("--no-save", "hi", extra=api))
-        cont, _ = _best(runs, lambda: run("-c", "hi", extra=api))
-        print(f"CLI one-shot --no-save {nosave:.0f} ms, -c {cont:.0f} ms (+{cont - nosave:.0f} ms)")
+        # Interleaved, so both see the same load; -c appends to the latest chat each time.
+        nosave_runs: list[ProcessTimes] = []
+        cont_runs: list[ProcessTimes] = []
+        for _ in range(runs):
+            nosave_runs.append(_process(1, lambda: run("--no-save", "hi", extra=api))[0])
+            cont_runs.append(_process(1, lambda: run("-c", "hi", extra=api))[0])
+        nosave = min(nosave_runs, key=lambda t: t.cpu)
+        cont = min(cont_runs, key=lambda t: t.cpu)
+        median = statistics.median(c.cpu for c in cont_runs) - statistics.median(
+            n.cpu for n in nosave_runs
+        )
+        print(
+            f"CLI one-shot --no-save {nosave}; -c {cont}: "
+            f"+{cont.cpu - nosave.cpu:.0f} ms CPU best, +{median:.0f} ms CPU median"
+        )
 
 
 def _in_process(data: Path, runs: int, count: int) -> list[ChatRow]:
@@ -223,6 +269,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path("/tmp/llmchat-bench-50k"))
     parser.add_argument("--skip-rebuild", action="store_true", help="keep an existing index")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--rebuild-only", action="store_true", help="stop after the rebuild")
     args = parser.parse_args()
     data: Path = args.dir
     marker = data / f"generated-{args.chats}"
@@ -235,7 +282,9 @@ def main() -> None:
     jsonl = _size(data / "chats")
     print(f"JSONL: {jsonl / 1e6:,.0f} MB in {args.chats:,} files")
     if not (args.skip_rebuild and (data / INDEX_FILE).exists()):
-        _rebuild(data, jsonl)
+        _rebuild(data, jsonl, args.chats)
+    if args.rebuild_only:
+        return
     ChatIndex(data).open().close()  # settle: the next opens find it in step
     rows = _in_process(data, args.runs, args.chats)
     _cli(data, args.runs)

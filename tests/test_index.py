@@ -310,3 +310,55 @@ def test_two_processes_writing_two_chats_at_once(data: Path, chats: dict[str, st
     for word in ("alphaword", "betaword"):
         hits = _queries(data).search(word)
         assert len(hits) == 1 and hits[0].chat.turns == 40
+
+
+def test_latest_written_answers_from_an_index_in_step_and_never_builds_one(
+    data: Path, chats: dict[str, str]
+) -> None:
+    """`-c` asks latest_written(): None sends it to the files; it must never pay for a
+    (re)build, which takes minutes at 50,000 chats."""
+    index_file = data / INDEX_FILE
+    assert ChatIndex(data).latest_written() is None  # no index yet: none is made
+    assert not index_file.exists()
+    assert _ids(data)[0] == chats["py"]  # a listing builds it
+    index = ChatIndex(data)
+    assert index.latest_written() == chats["py"]
+    index.close()
+    _age(data, chats["k8s"], 10)  # written behind its back, and now the newest
+    assert ChatIndex(data).latest_written() == chats["k8s"]
+    for suffix in ("-wal", "-shm"):
+        Path(f"{index_file}{suffix}").unlink(missing_ok=True)
+    with index_file.open("r+b") as f:
+        f.seek(0)
+        f.write(b"this is not a database" * 50)
+    damaged = index_file.read_bytes()
+    assert ChatIndex(data).latest_written() is None
+    assert index_file.read_bytes() == damaged  # left for the next listing to rebuild
+
+
+def test_latest_written_catches_up_with_a_few_new_chats_only(
+    data: Path, chats: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    import llmchat.store.index as index_module
+
+    def indexed() -> int:
+        conn = sqlite3.connect(data / INDEX_FILE)
+        try:
+            return int(conn.execute("SELECT count(*) FROM chats").fetchone()[0])
+        finally:
+            conn.close()
+
+    assert len(_ids(data)) == 3
+    store = ChatStore(data, durable=False)
+    copied = _chat(store, [("a chat copied in", "from elsewhere")])
+    assert ChatIndex(data).latest_written() == copied
+    assert indexed() == 4  # caught up on the way, no listing needed
+    monkeypatch.setattr(index_module, "RECENT", 1)
+    many = [_chat(store, [(f"restored {n}", "from a backup")]) for n in range(2)]
+    _age(data, many[0], 5)
+    assert ChatIndex(data).latest_written() == many[1]
+    assert indexed() == 4  # more than RECENT new files: a rebuild's work, left to a listing
+    assert _ids(data)[0] == many[1]
+    assert indexed() == 6

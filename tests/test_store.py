@@ -199,6 +199,33 @@ def test_resume_continues_the_same_file(store: ChatStore) -> None:
 # --- replay ----------------------------------------------------------------------------------
 
 
+def test_resume_from_the_loaded_chat_reads_the_file_once(
+    store: ChatStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-c` loads the chat to replay it; the writer starts from that, not a second read,
+    unless the file grew in between (another writer finished meanwhile)."""
+    import llmchat.store.directory as directory
+
+    with store.new_chat("p", "model-a") as writer:
+        writer.append_message("user", "q1", provider="p", model="model-a")
+        writer.append_message("assistant", "a1", provider="p", model="model-a")
+        chat_id = writer.id
+    reads: list[Path] = []
+    real_read = directory.read_chat
+    monkeypatch.setattr(directory, "read_chat", lambda path: reads.append(path) or real_read(path))
+    loaded = store.load(chat_id)
+    with store.open_for_append(loaded, exclusive=True) as writer:
+        writer.append_message("user", "q2", provider="p", model="model-a")
+    assert len(reads) == 1
+    loaded = store.load(chat_id)
+    with store.open_for_append(chat_id) as other:  # switches the model meanwhile
+        other.update_meta(model="model-b")
+    with store.open_for_append(loaded, exclusive=True) as writer:
+        writer.update_meta(model="model-a")  # a change only against what the file says now
+    assert store.load(chat_id).model == "model-a"
+    assert [r.content for r in store.load(chat_id).replay] == ["q1", "a1"]
+
+
 def test_clear_and_undo_replay(store: ChatStore) -> None:
     writer = store.new_chat("p", "m", system="sys")
     _say(writer, "q1", "a1")

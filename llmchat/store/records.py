@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeAlias
 
-from llmchat.errors import LLMChatError, UsageError, redact
+from llmchat.errors import EXIT_USAGE, LLMChatError, UsageError, redact
 from llmchat.events import Cost, Usage
 from llmchat.store.figures import AnswerFigures
 
@@ -51,7 +51,12 @@ JsonObject: TypeAlias = "dict[str, JsonValue]"
 
 
 class StoreError(LLMChatError):
-    """Saving or reading a chat failed (disk full, permissions): the chat goes on unsaved."""
+    """Saving or reading a chat failed (disk full, permissions): the chat goes on unsaved.
+
+    Where it ends the command instead (`-c` into a read-only data dir, `chats delete`),
+    the exit status is 2, the one for a setting to fix: the API did not fail."""
+
+    exit_code = EXIT_USAGE
 
 
 class ChatNotFoundError(UsageError, StoreError):

@@ -10,10 +10,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from llmchat.events import Cost, Usage
-from llmchat.providers.presets import Price, Provider
+
+if TYPE_CHECKING:  # names only: `chats` and `usage` format money without the presets
+    from llmchat.providers.presets import Price, Provider
 
 PER_TOKENS = 1_000_000  # prices are quoted per million tokens
 

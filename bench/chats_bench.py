@@ -170,7 +170,29 @@ def _rebuild(data: Path, jsonl: int, count: int) -> None:
     )
 
 
-def _cli(data: Path, runs: int) -> None:
+def _resume_target(data: Path, exchanges: int) -> str:
+    """A chat of a realistic size written last, as llmchat writes it (index told of
+    each line), for `-c` to continue; each `-c` run adds one exchange to it."""
+    rng = random.Random(1017)
+    index = ChatIndex(data)
+    with ChatStore(data).new_chat("openai", "gpt-4o") as writer:
+        for _ in range(exchanges):
+            writer.append_message("user", _text(rng, 1), provider="openai", model="gpt-4o")
+            writer.append_message(
+                "assistant",
+                _text(rng, 4),
+                provider="openai",
+                model="gpt-4o",
+                usage=Usage(prompt_tokens=900, completion_tokens=120),
+                cost=Cost(0.0004, "USD"),
+            )
+            index.note_write(writer.id)
+        chat_id = writer.id
+    index.close()
+    return chat_id
+
+
+def _cli(data: Path, runs: int, exchanges: int) -> None:
     """The installed command, as a user types it; stdout into a pipe (no pager)."""
     exe = shutil.which("llmchat")
     assert exe, "install llmchat in this environment first"
@@ -196,22 +218,25 @@ def _cli(data: Path, runs: int) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
     from fakeserver import FakeOpenAI
 
+    target = _resume_target(data, exchanges)
     with FakeOpenAI() as server:
         api = {"OPENAI_API_KEY": "sk-bench-0123456789", "OPENAI_BASE_URL": server.base_url}
         # Interleaved, so both see the same load; -c appends to the latest chat each time.
-        nosave_runs: list[ProcessTimes] = []
-        cont_runs: list[ProcessTimes] = []
+        nosave: list[float] = []
+        cont: list[float] = []
         for _ in range(runs):
-            nosave_runs.append(_process(1, lambda: run("--no-save", "hi", extra=api))[0])
-            cont_runs.append(_process(1, lambda: run("-c", "hi", extra=api))[0])
-        nosave = min(nosave_runs, key=lambda t: t.cpu)
-        cont = min(cont_runs, key=lambda t: t.cpu)
-        median = statistics.median(c.cpu for c in cont_runs) - statistics.median(
-            n.cpu for n in nosave_runs
-        )
+            nosave.append(_process(1, lambda: run("--no-save", "hi", extra=api))[0].cpu)
+            cont.append(_process(1, lambda: run("-c", "hi", extra=api))[0].cpu)
+        grown = ChatStore(data).load(target)
+        assert len(grown.exchanges()) == exchanges + runs, "-c did not continue the latest chat"
+        pairs = statistics.median(c - n for c, n in zip(cont, nosave, strict=True))
         print(
-            f"CLI one-shot --no-save {nosave}; -c {cont}: "
-            f"+{cont.cpu - nosave.cpu:.0f} ms CPU best, +{median:.0f} ms CPU median"
+            f"CLI one-shot, CPU ms best/median of {runs} interleaved: --no-save "
+            f"{min(nosave):.0f}/{statistics.median(nosave):.0f}, -c {min(cont):.0f}/"
+            f"{statistics.median(cont):.0f} (chat of {exchanges}–{exchanges + runs} "
+            f"exchanges); -c minus --no-save: best {min(cont) - min(nosave):+.0f}, median "
+            f"{statistics.median(cont) - statistics.median(nosave):+.0f}, median of pairs "
+            f"{pairs:+.0f} ms"
         )
 
 
@@ -270,6 +295,7 @@ def main() -> None:
     parser.add_argument("--skip-rebuild", action="store_true", help="keep an existing index")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--rebuild-only", action="store_true", help="stop after the rebuild")
+    parser.add_argument("--exchanges", type=int, default=30, help="size of the chat -c continues")
     args = parser.parse_args()
     data: Path = args.dir
     marker = data / f"generated-{args.chats}"
@@ -287,7 +313,7 @@ def main() -> None:
         return
     ChatIndex(data).open().close()  # settle: the next opens find it in step
     rows = _in_process(data, args.runs, args.chats)
-    _cli(data, args.runs)
+    _cli(data, args.runs, args.exchanges)
     _append(data, rows[0].id)
 
 

@@ -122,14 +122,10 @@ class ChatIndex:
         return self._conn
 
     def latest_written(self) -> str | None:
-        """The chat written to last, when the index can say so cheaply (`-c`); None when
-        it cannot, and the caller asks the files.
-
-        It cannot when the index is missing, damaged or of another version, or when the
-        chats directory changed since the last sweep (a chat made or deleted behind our
-        back). Unlike open(), this never builds, rebuilds or sweeps: at 50,000 chats that
-        takes minutes or seconds, and resuming a chat must not wait for a cache; the next
-        listing does it, with progress shown. The connection stays open for note_write.
+        """The chat written to last if the index can say so cheaply (`-c`); None when it
+        is missing, damaged or of another version: then the caller asks the files. Unlike
+        open(), this never builds or rebuilds (minutes at 50,000 chats: resuming must not
+        wait for a cache; the next listing does it). The connection stays open for note_write.
         """
         try:
             if not self.path.is_file() or self.path.stat().st_size == 0:

@@ -219,9 +219,9 @@ class Repl:
         )
 
     def run(self) -> int:
-        # Echo stays off between prompts too (prompt_toolkit draws what is typed itself):
-        # a Ctrl+C pressed after a reply, before the next prompt, would leave "^C" behind.
-        with quiet_typeahead(self.env):
+        # Echo off between prompts too (a Ctrl+C after a reply would leave "^C" behind), and
+        # Ctrl+C ignored outside an action (sigint_once): a storm's tail must not end the REPL.
+        with quiet_typeahead(self.env), sigint_ignored():
             return self._loop()
 
     def _loop(self) -> int:

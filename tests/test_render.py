@@ -612,3 +612,50 @@ def test_ctrl_c_in_a_pty_is_not_echoed_and_repeats_no_line(
     lines = [line for line in Terminal(100, 24).feed(output).text() if "print('line" in line]
     assert len(lines) == len(set(lines))
     assert "interrupted" in output
+
+
+def _token_pieces(text: str) -> list[str]:
+    """Cut like a model's tokens: words with their space, CJK characters one by one."""
+    return re.findall(r" ?[A-Za-z]+| ?\d{1,3}|[^\S\n]+|\n+| ?[^\sA-Za-z\d]", text)
+
+
+PROSE = (
+    "A first paragraph that goes on for long enough to wrap over several rows of a "
+    "narrow terminal, with *emphasis* and `code` inside it.\n\n"
+    "- one item of a list\n- a second item, also long enough to wrap at forty columns\n\n"
+    + CJK.split("\n\n")[0]
+    + "\n\nA closing paragraph.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "most"),
+    [(PROSE, 2.0), (MIXED, 6.0)],
+    ids=["prose", "mixed"],
+)
+def test_a_paced_reply_writes_only_what_changed(text: str, most: float) -> None:
+    """A frame after every token (the slowest pace's worst case): the screen ends as the
+    one-shot render, and the terminal gets a small multiple of its bytes; redrawing the
+    whole live part each frame, as before, wrote over 20 times as much for MIXED."""
+    target = console(40, 12)
+    renderer = LiveRenderer(target, frame_seconds=0)
+    for piece in _token_pieces(text):
+        renderer.feed(TextDelta(piece))
+    renderer.abort("")
+    data = written(target)
+    assert Terminal(40, 12).feed(data).rows == one_shot(text, 40)
+    once = printed_once(text, 40)
+    assert len(data.encode()) <= most * len(once.encode())
+
+
+def test_a_frame_that_changes_nothing_visible_writes_nothing() -> None:
+    target = console(60, 24)
+    renderer = LiveRenderer(target, frame_seconds=0)
+    renderer.feed(TextDelta("Some words, then"))
+    before = written(target)
+    renderer.feed(TextDelta(" "))  # a trailing space shows nothing
+    assert written(target) == before
+    renderer.feed(TextDelta("more."))
+    after = written(target)
+    assert after.startswith(before) and after[len(before) :].endswith("more.")
+    assert "\x1b[J" not in after[len(before) :], "a row that only grew is not erased"

@@ -1,8 +1,9 @@
 """The terminal renderer: Markdown rendered as it streams, reasoning shown apart, a spinner
 until the first token and a dim status line after the last.
 
-Work is done in frames, at most one per FRAME_SECONDS (fewer if frames get expensive),
-so a fast stream costs a bounded number of redraws; a daemon thread animates the spinner
+Work is done in frames, at most one per FRAME_SECONDS (fewer when the live block is
+expensive to draw), so a fast stream costs a bounded number of redraws; a frame writes
+only what changed on the screen (see screen.py); a daemon thread animates the spinner
 and draws what a stalled stream left pending. Both take one lock.
 """
 
@@ -33,9 +34,10 @@ from llmchat.render.stream import MarkdownStream
 from llmchat.render.thinking import ThinkingStream, thought_for
 
 FRAME_SECONDS = 1 / 20
-# A frame that took t seconds delays the next by FRAME_COST_FACTOR * t: rendering never
-# takes more than about a third of the time, so a fast reply cannot make us fall behind.
-FRAME_COST_FACTOR = 2.0
+# A live part that took t seconds to render delays the next frame by FRAME_COST_FACTOR * t:
+# redrawing takes at most about a tenth of the time, so a fast reply cannot make us fall
+# behind and a slow one does not spend its CPU redrawing the same block.
+FRAME_COST_FACTOR = 10.0
 
 
 class LiveRenderer:
@@ -173,20 +175,26 @@ class LiveRenderer:
                 self._frame()
 
     def _frame(self, *, final: bool = False) -> None:
-        """Print what became final, redraw what is live; schedule the next frame by cost."""
-        began = time.perf_counter()
+        """Print what became final, redraw what is live; schedule the next frame by cost.
+
+        Only the live part is work done again and again (what became final is rendered
+        once whatever the pace), so the next frame waits FRAME_COST_FACTOR times what
+        the live part cost: a large live block (a long table, list or paragraph) is
+        redrawn less often, a small one up to 1 / FRAME_SECONDS times a second.
+        """
         with sigint_deferred():
             rows, self._queued = self._queued, []
             budget = self._screen.height()
             if self._thinking_since is not None and self._show_reasoning:
                 rows.extend(self._thinking.advance())
             rows.extend(self._answer.advance(budget=budget, final=final))
+            began = time.perf_counter()
             live = [] if final else self._live_rows(budget)
+            cost = time.perf_counter() - began
             self._screen.draw(rows, live)
             self._printed = self._printed or bool(rows)
             self._dirty = False
         if self._frame_seconds:
-            cost = time.perf_counter() - began
             self._next_frame = time.monotonic() + max(self._frame_seconds, FRAME_COST_FACTOR * cost)
 
     def _live_rows(self, budget: int) -> list[Row]:

@@ -1,8 +1,15 @@
 """The bottom of the terminal while a reply streams: rows printed above for good, and a
-short live part below that is erased and redrawn in place.
+short live part below that is updated in place.
 
-The live part never exceeds the screen, so erasing it needs only a relative cursor-up
-and never touches the scrollback: no duplicated or lost lines, however long the reply.
+Each frame is compared with what is already on the screen, row by row: rows that did
+not change are not written again, a row that only grew gets just its new end, and only
+the changed tail is erased and redrawn; a frame that changes nothing writes nothing.
+Rows that become final while already shown as live stay where they are: they reach the
+scrollback without being written twice. Over SSH those bytes are the lag a user sees.
+
+The live part never exceeds the screen, so going back to a row needs only a relative
+cursor-up and never touches the scrollback: no duplicated or lost lines, however long
+the reply.
 """
 
 from __future__ import annotations
@@ -40,6 +47,12 @@ def _unpadded(row: Row) -> Row:
     return row
 
 
+def shown(row: Row) -> Row:
+    """A row as the screen holds it: unpadded, runs of one style merged (so that two
+    renders of the same row compare equal however rich cut them into segments)."""
+    return list(Segment.simplify(_unpadded(row)))
+
+
 def rows_to_ansi(console: Console, rows: list[Row], *, newline_after: bool) -> str:
     """Rows as the console would print them (colour system, NO_COLOR), joined by newlines."""
     if not rows:
@@ -56,55 +69,110 @@ def rows_to_ansi(console: Console, rows: list[Row], *, newline_after: bool) -> s
     return capture.get()
 
 
+def _common_rows(old: list[Row], new: list[Row]) -> int:
+    """How many leading rows `old` and `new` share."""
+    count = 0
+    for before, after in zip(old, new, strict=False):
+        if before != after:
+            break
+        count += 1
+    return count
+
+
+def _grown_by(old: Row, new: Row) -> Row | None:
+    """What `new` adds at the end of `old` if it only grew there (same cells, same styles)."""
+    if not old or len(new) < len(old):
+        return None
+    last = len(old) - 1
+    if new[:last] != old[:last]:
+        return None
+    before, after = old[last], new[last]
+    if before.style != after.style or before.control or after.control:
+        return None
+    if not after.text.startswith(before.text):
+        return None
+    rest = after.text[len(before.text) :]
+    grown = ([Segment(rest, after.style)] if rest else []) + list(new[last + 1 :])
+    return grown or None
+
+
 class Screen:
-    """Writes frames: erase the live rows, print final rows, draw the new live rows."""
+    """Writes frames: what became final and the new live rows, as a change to the screen."""
 
     def __init__(self, console: Console) -> None:
         self._console = console
-        self._live_lengths: list[int] = []  # cell length of each live row on screen
+        self._live: list[Row] = []  # the live rows on screen, as `shown`
         self._live_width = 0
         self._cursor_hidden = False
+        self.bytes_written = 0
 
     def height(self) -> int:
         """Rows the live part may use: all but one of the screen's."""
         return max(3, self._console.height - 1)
 
-    def draw(self, final: list[Row], live: list[Row]) -> None:
-        """One frame, written at once; `live` is cut to its last `height()` rows."""
-        live = live[-self.height() :]
+    def draw(self, final: list[Row], live: list[Row]) -> bool:
+        """One frame, written at once; `live` is cut to its last `height()` rows.
+
+        Returns whether anything was written (False: the frame changed nothing visible).
+        """
+        live = [shown(row) for row in live[-self.height() :]]
+        new = [shown(row) for row in final] + live
         width = self._console.width
-        parts = [SYNC_BEGIN, self._erase(width)]
+        old = self._live
+        parts: list[str] = []
+        same = _common_rows(old, new) if width == self._live_width else 0
+        if same == len(old) == len(new) and live:
+            self._live = live  # rows that became final are already where they belong
+            return False  # nothing visible changed
+        if old and same == len(new) and live:
+            same -= 1  # the new frame is the old one cut short: redraw its last row
+        grown = _grown_by(old[same], new[same]) if same == len(old) - 1 < len(new) else None
+        erasing = False
+        if grown is not None and width == self._live_width:
+            # The first changed row is the cursor's and only grew: write its new end.
+            body = rows_to_ansi(self._console, [grown, *new[same + 1 :]], newline_after=False)
+        else:
+            if same < len(old):
+                parts.append(self._erase(width, keep=same))
+                erasing = True
+            elif old:
+                parts.append("\n")  # every old row stays: start a row below them
+            body = rows_to_ansi(self._console, new[same:], newline_after=False)
+        if not live and new[same:]:
+            body += "\n"  # final rows end their line; live rows leave the cursor on theirs
         if live and not self._cursor_hidden:
             parts.append(HIDE_CURSOR)
             self._cursor_hidden = True
-        parts.append(rows_to_ansi(self._console, final, newline_after=True))
-        parts.append(rows_to_ansi(self._console, live, newline_after=False))
-        parts.append(SYNC_END)
-        self._live_lengths = [Segment.get_line_length(_unpadded(row)) for row in live]
+        parts.append(body)
+        self._live = live
         self._live_width = width
-        self._write("".join(parts))
+        # Only a frame that erases can flicker; one that just adds text needs no sync.
+        text = "".join(parts)
+        self._write(SYNC_BEGIN + text + SYNC_END if erasing else text)
+        return True
 
     def close(self) -> None:
         """Erase the live part and give the cursor back."""
-        parts = [self._erase(self._console.width)]
+        parts = [self._erase(self._console.width, keep=0)]
         if self._cursor_hidden:
             parts.append(SHOW_CURSOR)
             self._cursor_hidden = False
-        self._live_lengths = []
+        self._live = []
         self._write("".join(parts))
 
-    def _erase(self, width: int) -> str:
-        """Back to the first live row and clear to the end of the screen.
+    def _erase(self, width: int, *, keep: int) -> str:
+        """Back to live row `keep` (its start) and clear to the end of the screen.
 
-        After the terminal got narrower, a terminal that reflows has wrapped each old row
-        onto several; count those, since the cursor moved with them.
+        After the terminal got narrower (then `keep` is 0), a terminal that reflows has
+        wrapped each old row onto several; count those, since the cursor moved with them.
         """
-        if not self._live_lengths:
+        if not self._live:
             return ""
         if width >= self._live_width:
-            up = len(self._live_lengths) - 1
+            up = len(self._live) - 1 - keep
         else:
-            up = sum(max(1, -(-length // width)) for length in self._live_lengths) - 1
+            lengths = [Segment.get_line_length(row) for row in self._live]
+            up = sum(max(1, -(-length // width)) for length in lengths) - 1
         if not up:
             return "\r" + ERASE_DOWN
         # Not ERASE_DOWN from the row's first cell: when the live part starts on the top row
@@ -115,5 +183,6 @@ class Screen:
 
     def _write(self, text: str) -> None:
         if text:
+            self.bytes_written += len(text.encode("utf-8", "replace"))
             self._console.file.write(text)
             self._console.file.flush()

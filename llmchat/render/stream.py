@@ -15,6 +15,10 @@ from rich.console import Console
 from llmchat.render.blocks import Block, Fence, split_blocks
 from llmchat.render.markdown import MarkdownParser, Row, code_rows, markdown_rows
 
+# Lines of context the lexer reads before a live line of an open code block: enough for
+# most strings and comments, few enough that a frame lexes a handful of lines.
+LIVE_LEX_CONTEXT = 3
+
 
 def _is_final(block: Block, lines: list[str]) -> bool:
     """Whether the last block of the complete lines can no longer change.
@@ -41,6 +45,10 @@ class _OpenFence:
     lines: list[str] = field(default_factory=list)
     printed: int = 0
     last_text_line: int = -1
+    # Live rows of each complete line, rendered once (for the width they were made at).
+    line_rows: dict[int, list[Row]] = field(default_factory=dict)
+    rows_width: int = 0
+    pad_row: Row | None = None
 
     def add(self, line: str) -> None:
         self.lines.append(line)
@@ -195,15 +203,51 @@ class MarkdownStream:
         return rows
 
     def _live_fence(self, budget: int) -> list[Row]:
+        """The newest lines of the open block, one line rendered per frame.
+
+        Each line wraps on its own, so the rows of the window are the rows of its lines;
+        a complete line's rows are kept (the block only grows), and a frame renders just
+        the unfinished last line, lexed with a few lines of context. A long string or
+        comment may look off until its lines are printed for good (`_settled_code`).
+        """
         assert self._fence is not None
         state = self._fence
         lines = state.lines + ([self._tail] if self._tail else [])
+        if not lines:
+            return code_rows(self._console, "", state.fence.lexer, top=state.printed == 0)
         first = max(state.printed, len(lines) - budget)
-        # A few lines of context for the lexer: a long string or comment may look off
-        # until its lines are printed for good (with LEX_CONTEXT lines of context).
-        base = max(0, first - budget // 3)
-        top = state.printed == 0 and first == 0
-        rows = code_rows(
-            self._console, "\n".join(lines[base:]), state.fence.lexer, first=first - base, top=top
-        )
-        return [[], *rows] if top and state.blank_before else rows
+        context = LIVE_LEX_CONTEXT
+        width = self._console.width
+        if state.rows_width != width:
+            state.line_rows.clear()
+            state.pad_row = None
+            state.rows_width = width
+        rows: list[Row] = []
+        if state.printed == 0 and first == 0:
+            if state.blank_before:
+                rows.append([])
+            rows.append(self._pad_row(state))
+        last = len(lines) - 1
+        for index in range(first, len(lines)):
+            cached = state.line_rows.get(index) if index < last or not self._tail else None
+            if cached is None:
+                base = max(0, index - context)
+                cached = code_rows(
+                    self._console,
+                    "\n".join(lines[base : index + 1]),
+                    state.fence.lexer,
+                    first=index - base,
+                    top=False,
+                    bottom=False,
+                )
+                if index < last or not self._tail:
+                    state.line_rows[index] = cached
+            rows.extend(cached)
+        rows.append(self._pad_row(state))
+        return rows
+
+    def _pad_row(self, state: _OpenFence) -> Row:
+        """The blank row a code block has above and below its code (its background)."""
+        if state.pad_row is None:
+            state.pad_row = code_rows(self._console, "", state.fence.lexer, bottom=False)[0]
+        return state.pad_row

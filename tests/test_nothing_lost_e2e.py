@@ -6,7 +6,6 @@ read back with the store's own reader, as `llmchat -c` would read it.
 
 from __future__ import annotations
 
-import io
 import os
 import random
 import shutil
@@ -19,7 +18,7 @@ import pexpect
 import pytest
 from conftest import TEST_KEY, RunLLMChat, Sandbox
 from fakeserver import FakeOpenAI
-from pty_chat import Chat, StartChat
+from pty_chat import Chat, Since, StartChat
 
 from llmchat.store import ChatStore, LoadedChat
 from llmchat.store.records import MessageRecord
@@ -42,11 +41,9 @@ def _messages(chat: LoadedChat) -> list[MessageRecord]:
     return [r for r in chat.records if isinstance(r, MessageRecord) and r.role != "system"]
 
 
-def _record(chat: Chat) -> io.StringIO:
+def _record(chat: Chat) -> Since:
     """Everything the REPL writes from now on (pexpect's `before` holds only a window)."""
-    log = io.StringIO()
-    chat.child.logfile_read = log
-    return log
+    return chat.since()
 
 
 def _storm(chat: Chat, rng: random.Random, count: int = 20) -> None:
@@ -72,7 +69,7 @@ def test_ctrl_c_storm_during_replies_keeps_the_repl_and_the_order(
     chat.ask("still here?", "echo: still here?")
     chat.send("/exit")
     chat.child.expect(pexpect.EOF)
-    assert "^C" not in log.getvalue()  # item 11: no echoed glyphs between prompts
+    assert "^C" not in log.written()  # item 11: no echoed glyphs between prompts
     (saved,) = _chats(sandbox)
     messages = _messages(saved)
     expected_questions = [f"question {n}" for n in range(STORM_ROUNDS)] + ["still here?"]
@@ -249,12 +246,12 @@ def test_a_full_disk_warns_between_turns_and_the_repl_goes_on(
     chat.send("after the disk filled")
     chat.expect("no longer being saved")
     chat.wait_prompt()
-    seen = log.getvalue()
-    assert "Unhandled exception" not in seen
-    reply_at = seen.rfind("echo: after the disk filled")
-    warning_at = seen.find("no longer being saved")
-    assert 0 <= reply_at < warning_at
-    assert "echo: after" not in seen[warning_at:]
+    assert "Unhandled exception" not in log.written()
+    rows = log.rows()
+    reply_at = max(i for i, row in enumerate(rows) if "echo: after the disk filled" in row)
+    warning_at = next(i for i, row in enumerate(rows) if "no longer being saved" in row)
+    assert reply_at < warning_at
+    assert not any("echo: after" in row for row in rows[warning_at:])
     chat.ask("and again", "echo: and again")
     assert chat.child.isalive()
 
@@ -270,5 +267,5 @@ def test_the_data_dir_deleted_under_a_running_repl(
     chat.expect("echo: second")
     chat.wait_prompt()
     chat.ask("third", "echo: third")
-    assert "Unhandled exception" not in log.getvalue()
+    assert "Unhandled exception" not in log.written()
     assert chat.child.isalive()

@@ -27,6 +27,7 @@ from rich._wrap import divide_line as rich_divide_line
 from rich.cells import cell_len
 from rich.console import Console
 from rich.segment import Segment
+from terminal_screen import Screen, ScreenLog, ScreenText
 
 from llmchat.environment import Environment
 from llmchat.events import Finish, ReasoningDelta, TextDelta, TurnStats, Usage
@@ -603,7 +604,9 @@ def test_ctrl_c_in_a_pty_is_not_echoed_and_repeats_no_line(
         Reply(text=f"Intro.\n\n```python\n{code}\n```\n", chunk_size=8, chunk_delay=0.01)
     )
     child = _spawn_cli(llmchat_bin, sandbox, fake_server, "x", columns=100)
-    child.expect_exact("line 040")
+    screen = Screen(24, 100)
+    child.logfile_read = ScreenLog(screen)
+    child.expect_loop(ScreenText(screen, "line 040"), timeout=30)  # on the screen, mid-reply
     child.sendintr()
     output = child.before + child.after + child.read()
     child.close()

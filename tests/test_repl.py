@@ -256,7 +256,7 @@ def test_copy_sends_osc52(start_chat: StartChat, fake_server: FakeOpenAI) -> Non
     chat.ask("hi", "copy me")
     chat.send("/copy")
     payload = base64.b64encode("copy me 复制".encode()).decode()
-    chat.expect(f"\x1b]52;c;{payload}\x07")
+    chat.expect_sequence(f"\x1b]52;c;{payload}\x07")
     chat.wait_prompt()
 
 

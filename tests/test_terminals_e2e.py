@@ -14,6 +14,7 @@ import pytest
 from conftest import TEST_KEY, RunLLMChat, Sandbox
 from fakeserver import FakeOpenAI
 from pty_chat import StartChat
+from terminal_screen import shown_rows
 
 
 def _env(server: FakeOpenAI, **extra: str) -> dict[str, str]:
@@ -53,7 +54,7 @@ def test_one_shot_degrades_to_ascii_where_the_output_cannot_encode(
         llmchat_bin, sandbox, ["question"], {**_env(fake_server), **locale}
     )
     assert b"Traceback" not in output
-    assert b"plain answer" in output
+    assert any("plain answer" in row for row in shown_rows(output))
     assert code == 0
 
 

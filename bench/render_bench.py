@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import itertools
 import json
 import os
 import platform
@@ -161,6 +162,57 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _watch_frames(renderer: Any) -> list[float]:
+    """When each frame of a live renderer finished drawing (monotonic seconds)."""
+    drawn: list[float] = []
+    screen = getattr(renderer, "_screen", None)
+    if screen is None:
+        return drawn
+    draw = screen.draw
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        result = draw(*args, **kwargs)
+        drawn.append(time.monotonic())
+        return result
+
+    screen.draw = timed
+    return drawn
+
+
+def _display_lag(
+    dues: list[float], fed: list[float], drawn: list[float], began: float
+) -> dict[str, Any]:
+    """How long each token waited, from when the stream had it (its due time) to the end
+    of the first frame that ended after `feed` was called with it (`fed`): the display's
+    lag behind the stream, the feed loop's own delays included.
+
+    Also the longest gap between frames while tokens came (what "one frame" is at that
+    point: frames are spaced by the live part's cost), and the worst lag per 10 s window
+    (a lag that grows shows as a rising row of windows)."""
+    lags: list[float] = []
+    frame = 0
+    for due, start in zip(dues, fed, strict=True):
+        while frame < len(drawn) and drawn[frame] < start:
+            frame += 1
+        if frame == len(drawn):
+            break
+        lags.append(drawn[frame] - due)
+    in_stream = [t for t in drawn if t <= (dues[-1] if dues else began)]
+    gaps = [b - a for a, b in itertools.pairwise(in_stream)]
+    windows: dict[int, float] = {}
+    for due, lag in zip(dues, lags, strict=False):
+        window = int((due - began) // 10)
+        windows[window] = max(windows.get(window, 0.0), lag)
+    ordered = sorted(lags)
+    return {
+        "lag_max_s": ordered[-1] if ordered else 0.0,
+        "lag_p99_s": ordered[int(len(ordered) * 0.99)] if ordered else 0.0,
+        "frame_gap_max_s": max(gaps, default=0.0),
+        "frames": len(drawn),
+        "lag_windows_s": [windows[w] for w in sorted(windows)],
+    }
+
+
 def child(mode: str, doc_path: str, result_path: str) -> None:
     """Render the document at `doc_path` to stdout as `mode` says; write figures as JSON."""
     from llmchat.environment import Environment
@@ -179,22 +231,30 @@ def child(mode: str, doc_path: str, result_path: str) -> None:
     rate = 1000.0 if mode == "paced" else float(mode[6:]) if mode.startswith("paced-") else 0.0
     if mode in ("live", "plain") or rate:
         renderer = make_renderer(env)
+        drawn = _watch_frames(renderer)
         renderer.start()
         began = time.monotonic()
         behind = 0.0
+        dues: list[float] = []
+        fed: list[float] = []
         for index, token in enumerate(tokens):
             if rate:
                 due = began + index / rate
+                dues.append(due)
                 now = time.monotonic()
                 if now < due:
                     time.sleep(due - now)
                 else:
                     behind = max(behind, now - due)
+            if rate:
+                fed.append(time.monotonic())
             renderer.feed(TextDelta(token))
         last = time.monotonic()
         renderer.finish(TurnStats(usage=Usage(completion_tokens=len(tokens))))
         result["finish_s"] = time.monotonic() - last
         result["behind_s"] = behind
+        if rate:
+            result.update(_display_lag(dues, fed, drawn, began))
         screen = getattr(renderer, "_screen", None)
         result["screen_bytes"] = getattr(screen, "bytes_written", None)
     elif mode in ("once-rich", "once-ours"):
@@ -490,29 +550,37 @@ def paced_main(spec: str, sustained: int, runs: int) -> int:
     once_bytes = _median(rows["once-ours"], "bytes")
     rich_bytes = _median(rows["once-rich"], "bytes")
     print(
-        f"`python bench/render_bench.py --paced {spec} --runs {runs}`: {size:,}-token reply, "
+        f"`python bench/render_bench.py --paced {spec} --runs {runs}`: load average "
+        f"{os.getloadavg()[0]:.1f} at the end; {size:,}-token reply, "
         f"pty {ROWS}x{COLUMNS}, medians of {runs}. One rich render: {once_rich:.3f} s CPU, "
         f"{rich_bytes / 1e3:.1f} kB; ours once: {once_bytes / 1e3:.1f} kB.\n"
     )
     print(
         "| tok/s | CPU s | × rich once | bytes to the pty | × ours once | × rich once "
-        "| feed behind, max ms | finish ms |"
+        "| frames | display lag max / p99 ms | longest frame gap ms | finish ms |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for rate in rates:
         got = rows[f"paced-{rate}"]
         cpu, written = _median(got, "cpu_s"), _median(got, "bytes")
         print(
             f"| {rate:,} | {cpu:.2f} | {cpu / once_rich:.1f} | {written / 1e3:.1f} kB "
             f"| {written / once_bytes:.2f} | {written / rich_bytes:.2f} "
-            f"| {_median(got, 'behind_s') * 1000:.0f} | {_median(got, 'finish_s') * 1000:.0f} |"
+            f"| {_median(got, 'frames'):.0f} "
+            f"| {_median(got, 'lag_max_s') * 1000:.0f} / {_median(got, 'lag_p99_s') * 1000:.0f} "
+            f"| {_median(got, 'frame_gap_max_s') * 1000:.0f} "
+            f"| {_median(got, 'finish_s') * 1000:.0f} |"
         )
     if sustained:
         got = rows["sustained"][0]
+        windows = ", ".join(f"{lag * 1000:.0f}" for lag in got["lag_windows_s"])
         print(
             f"\nSustained 2,000 tok/s, {got['tokens']:,} tokens ({got['wall_s']:.0f} s): "
             f"CPU {got['cpu_s']:.1f} s = {got['cpu_s'] / got['wall_s'] * 100:.0f}% of one core; "
-            f"feed at most {got['behind_s'] * 1000:.0f} ms behind schedule, `finish` "
+            f"display lag max {got['lag_max_s'] * 1000:.0f} ms, p99 "
+            f"{got['lag_p99_s'] * 1000:.0f} ms, worst per 10 s window: {windows} ms; "
+            f"longest frame gap {got['frame_gap_max_s'] * 1000:.0f} ms; feed at most "
+            f"{got['behind_s'] * 1000:.0f} ms behind schedule, `finish` "
             f"{got['finish_s'] * 1000:.0f} ms; {got['bytes'] / 1e6:.1f} MB to the pty; "
             f"peak RSS {got['rss_kib'] / 1024:.0f} MiB."
         )

@@ -39,16 +39,24 @@ from llmchat.render.renderer import make_renderer
 Cell = tuple[str, str]  # a character and the SGR sequence it was drawn with
 
 _CONTROL = re.compile(
-    r"(\x1b\[\?[0-9;]*[hl]|\x1b\[[0-9]*[AC]|\x1b\[[0-9]*[JK]|\x1b\[[0-9;]*m|\r|\n)"
+    r"(\x1b\[\?[0-9;]*[hl]|\x1b\[[0-9]*[ABC]|\x1b\[[0-9]*[JK]|\x1b\[[0-9;]*m|\r|\n)"
 )
 _CLOSING = "，。、；：！？）」』】》"
+
+
+def _flag(previous: str, char: str) -> bool:
+    """Whether `char` completes a flag: the second of two regional indicators."""
+    indicators = range(0x1F1E6, 0x1F200)
+    return len(previous) == 1 and ord(previous) in indicators and ord(char) in indicators
 
 
 class Terminal:
     """Just enough of a terminal for what the renderer writes: rows of styled cells.
 
-    Cursor-up cannot leave the screen (the scrollback is out of reach), and text may only
-    be written at the end of a row, which is all the renderer ever needs.
+    Cursor-up cannot leave the screen (the scrollback is out of reach); text is written
+    at the cursor, over what is there, and may not run past the right edge; erasing
+    starts at the start of a row (to the end of the screen) or at the cursor (to the end
+    of its row). Columns are cells: a wide character takes two.
     """
 
     def __init__(self, width: int, height: int = 24) -> None:
@@ -57,6 +65,37 @@ class Terminal:
         self.row = self.col = 0
         self.style = ""
         self.max_up = 0
+
+    def _cell_index(self, row: list[Cell], col: int) -> int:
+        """The index in `row` of the cell starting at column `col` (blank-filled to it)."""
+        at = 0
+        for index, (char, _) in enumerate(row):
+            if at == col:
+                return index
+            at += cell_len(char)
+            assert at <= col or at - cell_len(char) == col, "a wide character cut in two"
+        row.extend((" ", "") for _ in range(col - at))
+        return len(row)
+
+    def _write(self, text: str) -> None:
+        row = self.rows[self.row]
+        index = self._cell_index(row, self.col)
+        for char in text:
+            width = cell_len(char)
+            previous = row[index - 1][0] if index else ""
+            if previous and (width == 0 or previous.endswith("\u200d") or _flag(previous, char)):
+                # One grapheme (combining mark, ZWJ sequence, flag): one cell, as rich counts.
+                self.col += cell_len(previous + char) - cell_len(previous)
+                row[index - 1] = (previous + char, row[index - 1][1])
+                continue
+            assert self.col + width <= self.width, "text written past the right edge"
+            covered, end = 0, index
+            while covered < width and end < len(row):
+                covered += cell_len(row[end][0])
+                end += 1
+            row[index:end] = [(char, self.style)]
+            index += 1
+            self.col += width
 
     def feed(self, data: str) -> Terminal:
         for token in _CONTROL.split(data):
@@ -69,27 +108,31 @@ class Terminal:
             elif token == "\r":
                 self.col = 0
             elif not token.startswith("\x1b["):
-                assert self.row == len(self.rows) - 1, "text written above the last row"
-                assert self.col == len(self.rows[self.row]), "text written over text"
-                self.rows[self.row].extend((char, self.style) for char in token)
-                self.col = len(self.rows[self.row])
+                self._write(token)
             elif token.endswith("m"):
                 self.style = "" if token in ("\x1b[0m", "\x1b[m") else token
-            elif token.endswith("C"):
-                # Only ever sent on a row just cleared, before erasing down from there
-                # (screen.py: an erase that is not a whole-screen clear).
-                assert not self.rows[self.row], "cursor moved over text"
             elif token.endswith("A"):
                 up = int(token[2:-1] or 1)
                 self.max_up = max(self.max_up, up)
                 top = max(0, len(self.rows) - self.height)
                 assert self.row - up >= top, "cursor-up beyond the top of the screen"
                 self.row -= up
-                self.col = min(self.col, len(self.rows[self.row]))
+            elif token.endswith("B"):
+                down = int(token[2:-1] or 1)
+                assert self.row + down < len(self.rows), "cursor-down below the last row"
+                self.row += down
+            elif token.endswith("C"):
+                self.col = min(self.width - 1, self.col + int(token[2:-1] or 1))
+            elif token == "\x1b[2K":
+                self.rows[self.row] = []
+            elif token.endswith("K"):
+                row = self.rows[self.row]
+                del row[self._cell_index(row, self.col) :]
             else:
-                assert self.col == 0, "the renderer erases from the start of a row"
-                if token.endswith("J"):
-                    del self.rows[self.row + 1 :]
+                # From a row's first cell, or inside a row just cleared (screen.py: on the
+                # top row an erase from the first cell is a whole-screen clear).
+                assert self.col == 0 or not self.rows[self.row], "erase down from mid-text"
+                del self.rows[self.row + 1 :]
                 self.rows[self.row] = []
         return self
 
@@ -633,13 +676,14 @@ PROSE = (
 
 @pytest.mark.parametrize(
     ("text", "most"),
-    [(PROSE, 2.0), (MIXED, 6.0)],
-    ids=["prose", "mixed"],
+    [(PROSE, 1.5), (MIXED, 2.5), (CJK, 3.0)],
+    ids=["prose", "mixed", "cjk"],
 )
 def test_a_paced_reply_writes_only_what_changed(text: str, most: float) -> None:
     """A frame after every token (the slowest pace's worst case): the screen ends as the
     one-shot render, and the terminal gets a small multiple of its bytes; redrawing the
-    whole live part each frame, as before, wrote over 20 times as much for MIXED."""
+    whole live part each frame wrote over 20 times as much for MIXED, rewriting each
+    changed row whole about 6 times (a code row is padded to the full width)."""
     target = console(40, 12)
     renderer = LiveRenderer(target, frame_seconds=0)
     for piece in _token_pieces(text):
@@ -662,3 +706,22 @@ def test_a_frame_that_changes_nothing_visible_writes_nothing() -> None:
     after = written(target)
     assert after.startswith(before) and after[len(before) :].endswith("more.")
     assert "\x1b[J" not in after[len(before) :], "a row that only grew is not erased"
+
+
+def test_a_token_in_a_live_code_line_writes_only_the_cells_that_changed() -> None:
+    """A code row is padded with its background to the full width; a token changes a few
+    cells in the middle of it, and only those are written (at their column)."""
+    target = console(60, 24)
+    renderer = LiveRenderer(target, frame_seconds=0)
+    renderer.feed(TextDelta("Code:\n\n```python\nresult = compute"))
+    before = written(target)
+    renderer.feed(TextDelta("(42)"))
+    added = written(target)[len(before) :]
+    assert "\x1b[J" not in added and "\x1b[K" not in added
+    assert "(" in added and "42" in added and "compute" not in added
+    row = printed_once("```python\nresult = compute(42)\n```\n").split("\n")[1]
+    assert len(added.encode()) < len(row.encode()) / 2, "less than half the row's bytes"
+    renderer.feed(TextDelta("\n```\n"))
+    renderer.abort("")
+    text = "Code:\n\n```python\nresult = compute(42)\n```\n"
+    assert Terminal(60, 24).feed(written(target)).rows == one_shot(text)

@@ -7,6 +7,7 @@ block by block and the same reply rendered at once cannot drift apart.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import MutableMapping
 from typing import Any, ClassVar
 
@@ -132,6 +133,14 @@ def answer_markdown(text: str) -> AnswerMarkdown:
     return AnswerMarkdown(MarkdownParser().parse(neutralise(text), keep_references=True))
 
 
+@functools.lru_cache(maxsize=64)
+def _lexer(name: str) -> Any:
+    """The pygments lexer rich's Syntax makes for `name` (its options), made once: finding
+    a lexer by name costs more than lexing a line, and a live code block is rendered every
+    frame. The name itself where pygments has no such lexer (rich draws plain text)."""
+    return Syntax("", name).lexer or name
+
+
 def code_rows(
     console: Console,
     code: str,
@@ -149,7 +158,7 @@ def code_rows(
     """
     syntax = Syntax(
         code,
-        lexer,
+        _lexer(lexer),
         theme=CODE_THEME,
         word_wrap=True,
         padding=(int(top), 1, int(bottom), 1),

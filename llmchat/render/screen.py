@@ -2,10 +2,12 @@
 short live part below that is updated in place.
 
 Each frame is compared with what is already on the screen, row by row: rows that did
-not change are not written again, a row that only grew gets just its new end, and only
-the changed tail is erased and redrawn; a frame that changes nothing writes nothing.
-Rows that become final while already shown as live stay where they are: they reach the
-scrollback without being written twice. Over SSH those bytes are the lag a user sees.
+not change are not written again, a row that changed gets only its changed cells (a row
+that grew, just its new end; see patch.py), new rows are added below, and a frame that
+changes nothing writes nothing. Only a frame with fewer rows, or after a resize, erases
+and redraws from the first changed row. Rows that become final while already shown as
+live stay where they are: they reach the scrollback without being written twice. Over
+SSH those bytes are the lag a user sees.
 
 The live part never exceeds the screen, so going back to a row needs only a relative
 cursor-up and never touches the scrollback: no duplicated or lost lines, however long
@@ -18,6 +20,7 @@ from rich.console import Console
 from rich.segment import Segment, Segments
 
 from llmchat.render.markdown import Row
+from llmchat.render.patch import ERASE_LINE_END, move_to_column, row_patch
 
 # Terminals that know DEC mode 2026 show each frame at once (no flicker); others ignore it.
 SYNC_BEGIN = "\x1b[?2026h"
@@ -69,6 +72,10 @@ def rows_to_ansi(console: Console, rows: list[Row], *, newline_after: bool) -> s
     return capture.get()
 
 
+def _row_width(row: Row) -> int:
+    return Segment.get_line_length(row)
+
+
 def _common_rows(old: list[Row], new: list[Row]) -> int:
     """How many leading rows `old` and `new` share."""
     count = 0
@@ -79,23 +86,6 @@ def _common_rows(old: list[Row], new: list[Row]) -> int:
     return count
 
 
-def _grown_by(old: Row, new: Row) -> Row | None:
-    """What `new` adds at the end of `old` if it only grew there (same cells, same styles)."""
-    if not old or len(new) < len(old):
-        return None
-    last = len(old) - 1
-    if new[:last] != old[:last]:
-        return None
-    before, after = old[last], new[last]
-    if before.style != after.style or before.control or after.control:
-        return None
-    if not after.text.startswith(before.text):
-        return None
-    rest = after.text[len(before.text) :]
-    grown = ([Segment(rest, after.style)] if rest else []) + list(new[last + 1 :])
-    return grown or None
-
-
 class Screen:
     """Writes frames: what became final and the new live rows, as a change to the screen."""
 
@@ -104,6 +94,7 @@ class Screen:
         self._live: list[Row] = []  # the live rows on screen, as `shown`
         self._live_width = 0
         self._cursor_hidden = False
+        self._at_end = False  # the cursor is right after the last live row's last cell
         self.bytes_written = 0
 
     def height(self) -> int:
@@ -119,37 +110,74 @@ class Screen:
         new = [shown(row) for row in final] + live
         width = self._console.width
         old = self._live
-        parts: list[str] = []
         same = _common_rows(old, new) if width == self._live_width else 0
         if same == len(old) == len(new) and live:
             self._live = live  # rows that became final are already where they belong
             return False  # nothing visible changed
-        if old and same == len(new) and live:
-            same -= 1  # the new frame is the old one cut short: redraw its last row
-        grown = _grown_by(old[same], new[same]) if same == len(old) - 1 < len(new) else None
-        erasing = False
-        if grown is not None and width == self._live_width:
-            # The first changed row is the cursor's and only grew: write its new end.
-            body = rows_to_ansi(self._console, [grown, *new[same + 1 :]], newline_after=False)
+        if old and width == self._live_width and len(new) >= len(old):
+            text, moved = self._patch(old, new, same)
+            erasing, on_a_row = False, True
         else:
-            if same < len(old):
-                parts.append(self._erase(width, keep=same))
-                erasing = True
-            elif old:
-                parts.append("\n")  # every old row stays: start a row below them
-            body = rows_to_ansi(self._console, new[same:], newline_after=False)
-        if not live and new[same:]:
-            body += "\n"  # final rows end their line; live rows leave the cursor on theirs
+            text, on_a_row = self._rewrite(old, new, same, width)
+            erasing, moved = bool(old), False
+        if not live and on_a_row:
+            text += "\n"  # final rows end their line; live rows leave the cursor on theirs
+            self._at_end = False
         if live and not self._cursor_hidden:
-            parts.append(HIDE_CURSOR)
+            text = HIDE_CURSOR + text
             self._cursor_hidden = True
-        parts.append(body)
         self._live = live
         self._live_width = width
-        # Only a frame that erases can flicker; one that just adds text needs no sync.
-        text = "".join(parts)
-        self._write(SYNC_BEGIN + text + SYNC_END if erasing else text)
+        # Only a frame that erases or moves between rows can flicker: those are synced.
+        self._write(SYNC_BEGIN + text + SYNC_END if erasing or moved else text)
         return True
+
+    def _rewrite(self, old: list[Row], new: list[Row], same: int, width: int) -> tuple[str, bool]:
+        """Erase from the first changed row (or from the top, after a resize) and write
+        every row from there. Returns the text and whether the cursor is left on a row
+        it wrote (else at the start of an erased one)."""
+        if old and same == len(new) and same:
+            same -= 1  # the new frame is the old one cut short: redraw its last row
+        keep = same if width == self._live_width else 0
+        erase = self._erase(width, keep=keep) if keep < len(old) else ("\n" if old else "")
+        body = rows_to_ansi(self._console, new[keep:], newline_after=False)
+        self._at_end = bool(body) and self._ends_short(new[-1])
+        return erase + body, bool(body)
+
+    def _patch(self, old: list[Row], new: list[Row], same: int) -> tuple[str, bool]:
+        """Change the rows on the screen that differ, cell by cell, then add new rows
+        below; the cursor ends on the last row. Returns the text and whether it moved
+        between rows."""
+        last = len(old) - 1
+        row = last  # the cursor's row
+        parts: list[str] = []
+        for index in range(same, len(old)):
+            if old[index] == new[index]:
+                continue
+            if index != row:
+                parts.append(f"\x1b[{row - index}A" if index < row else f"\x1b[{index - row}B")
+                row = index
+            patch = row_patch(old[index], new[index])
+            at_end = not parts and self._at_end  # still where the last frame left it
+            if not (at_end and patch.column == _row_width(old[index])):
+                parts.append(move_to_column(patch.column))
+            parts.append(rows_to_ansi(self._console, [patch.segments], newline_after=False))
+            if patch.erase_rest:
+                parts.append(ERASE_LINE_END)
+            self._at_end = patch.ends_row and self._ends_short(new[index])
+        moved = row != last or any(part.endswith("A") for part in parts)
+        if row != last:
+            parts.append(f"\x1b[{last - row}B")
+            self._at_end = False
+        if len(new) > len(old):
+            parts.append("\n" + rows_to_ansi(self._console, new[len(old) :], newline_after=False))
+            self._at_end = self._ends_short(new[-1])
+        return "".join(parts), moved
+
+    def _ends_short(self, row: Row) -> bool:
+        """Whether the cursor after this row is still on it (the row is not full width:
+        after a full row terminals wait to wrap, and moving from there is unreliable)."""
+        return _row_width(row) < self._console.width
 
     def close(self) -> None:
         """Erase the live part and give the cursor back."""

@@ -49,6 +49,8 @@ class _OpenFence:
     line_rows: dict[int, list[Row]] = field(default_factory=dict)
     rows_width: int = 0
     pad_row: Row | None = None
+    # The unfinished line's rows: its index, the source they were lexed from, the rows.
+    partial: tuple[int, str, list[Row]] | None = None
 
     def add(self, line: str) -> None:
         self.lines.append(line)
@@ -221,6 +223,7 @@ class MarkdownStream:
         if state.rows_width != width:
             state.line_rows.clear()
             state.pad_row = None
+            state.partial = None
             state.rows_width = width
         rows: list[Row] = []
         if state.printed == 0 and first == 0:
@@ -229,19 +232,27 @@ class MarkdownStream:
             rows.append(self._pad_row(state))
         last = len(lines) - 1
         for index in range(first, len(lines)):
-            cached = state.line_rows.get(index) if index < last or not self._tail else None
+            complete = index < last or not self._tail
+            cached = state.line_rows.get(index) if complete else None
             if cached is None:
                 base = max(0, index - context)
-                cached = code_rows(
-                    self._console,
-                    "\n".join(lines[base : index + 1]),
-                    state.fence.lexer,
-                    first=index - base,
-                    top=False,
-                    bottom=False,
-                )
-                if index < last or not self._tail:
+                source = "\n".join(lines[base : index + 1])
+                partial = state.partial
+                if partial is not None and partial[:2] == (index, source):
+                    cached = partial[2]  # the line ended as the last frame showed it
+                else:
+                    cached = code_rows(
+                        self._console,
+                        source,
+                        state.fence.lexer,
+                        first=index - base,
+                        top=False,
+                        bottom=False,
+                    )
+                if complete:
                     state.line_rows[index] = cached
+                else:
+                    state.partial = (index, source, cached)
             rows.extend(cached)
         rows.append(self._pad_row(state))
         return rows

@@ -18,7 +18,11 @@ cut in 16 KiB blocks like network reads) through `ChatStreamReader.events`, best
 as µs per chunk (json.loads alone beside it), and the SDK's per-chunk cost the same way
 (its SSE decoder plus `ChatCompletionChunk` construction, as its Stream does).
 
-    python bench/stream_bench.py [--runs 5] [--tokens 20000]
+    python bench/stream_bench.py [--runs 5] [--tokens 20000] [--pty]
+
+With --pty the children's stdout is a 24x100 pseudo-terminal (llmchat renders Markdown
+live, the bare loop prints plain text into the same pty) and each one's peak RSS is read
+with GNU time (/usr/bin/time -f %M).
 
 Run it from the repository root with the Python of the venv llmchat is installed in.
 Linux or macOS; no network. Prints Markdown for docs/benchmarks.md.
@@ -145,10 +149,28 @@ def parse_costs(raw: bytes) -> dict[str, float]:
     }
 
 
+def run_in_pty(argv: list[str], env: dict[str, str]) -> tuple[float, int, int]:
+    """CPU seconds of the child with its stdout on a 24x100 pty, the bytes it wrote
+    there, and its peak RSS in KiB (GNU time's %M)."""
+    from render_bench import run
+
+    with tempfile.NamedTemporaryFile(suffix=".rss", delete=False) as out:
+        rss_path = out.name
+    try:
+        cpu, size = run(["/usr/bin/time", "-f", "%M", "-o", rss_path, *argv], tty=True, env=env)
+        rss = int(Path(rss_path).read_text().split()[-1])
+    finally:
+        os.unlink(rss_path)
+    return cpu, size, rss
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--tokens", type=int, default=20000)
+    parser.add_argument(
+        "--pty", action="store_true", help="stdout a 24x100 pty instead of a pipe (+ peak RSS)"
+    )
     args = parser.parse_args(argv)
 
     text = make_reply(args.tokens)
@@ -163,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         "bare SDK loop": ([sys.executable, "-c", BARE_SDK], {}),
     }
     cpu: dict[str, list[float]] = {name: [] for name in cases}
+    rss: dict[str, list[int]] = {name: [] for name in cases}
     written: dict[str, int] = {}
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -175,12 +198,16 @@ def main(argv: list[str] | None = None) -> int:
             for name, (cmd, extra) in cases.items():
                 if name == "bare SDK loop":
                     cmd = [*cmd, server.base_url, TEST_KEY]
-                seconds, size = run_child(cmd, {**env, **extra})
+                if args.pty:
+                    seconds, size, peak = run_in_pty(cmd, {**env, **extra})
+                else:
+                    (seconds, size), peak = run_child(cmd, {**env, **extra}), 0
                 if round_:
                     cpu[name].append(seconds)
+                    rss[name].append(peak)
                     written[name] = size
         costs = parse_costs(raw)
-    report(args, text, chunk_size, len(raw), cpu, written, costs)
+    report(args, text, chunk_size, len(raw), cpu, written, costs, rss)
     return 0
 
 
@@ -192,6 +219,7 @@ def report(
     cpu: dict[str, list[float]],
     written: dict[str, int],
     costs: dict[str, float],
+    rss: dict[str, list[int]],
 ) -> None:
     import openai
 
@@ -203,13 +231,16 @@ def report(
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end; "
         f"{args.runs} runs each.\n"
     )
-    print("| into a pipe | CPU s (user+sys), median (min–max) | × bare SDK | stdout bytes |")
-    print("|---|---:|---:|---:|")
+    into = "into a 24x100 pty" if args.pty else "into a pipe"
+    extra = " peak RSS MiB, median |" if args.pty else ""
+    print(f"| {into} | CPU s (user+sys), median (min–max) | × bare SDK | stdout bytes |{extra}")
+    print("|---|---:|---:|---:|" + ("---:|" if args.pty else ""))
     for name, values in cpu.items():
         median = statistics.median(values)
+        peak = f" {statistics.median(rss[name]) / 1024:.0f} |" if args.pty else ""
         print(
             f"| {name} | {median:.2f} ({min(values):.2f}–{max(values):.2f}) | "
-            f"{median / bare:.2f} | {written[name]:,} |"
+            f"{median / bare:.2f} | {written[name]:,} |{peak}"
         )
     print()
     print("| parsing alone (in-process, best of 5) | µs per chunk |")

@@ -34,10 +34,15 @@ from llmchat.render.stream import MarkdownStream
 from llmchat.render.thinking import ThinkingStream, thought_for
 
 FRAME_SECONDS = 1 / 20
-# A live part that took t seconds to render delays the next frame by FRAME_COST_FACTOR * t:
-# redrawing takes at most about a tenth of the time, so a fast reply cannot make us fall
-# behind and a slow one does not spend its CPU redrawing the same block.
+# A live part that took t seconds of CPU to render delays the next frame by
+# FRAME_COST_FACTOR * t: redrawing takes at most about a tenth of a core, so a fast reply
+# cannot make us fall behind and a slow one does not spend its CPU redrawing the same
+# block. CPU, not wall time: on a busy machine the wall time of a frame includes waiting
+# for a core, and counting it would space frames out for what other programs do.
 FRAME_COST_FACTOR = 10.0
+# ... but never more than this between frames: a one-off cost (a code block's lexer is
+# compiled on first use: 50 ms) must not freeze the display for half a second.
+MAX_FRAME_SECONDS = 1 / 4
 
 
 class LiveRenderer:
@@ -180,7 +185,8 @@ class LiveRenderer:
         Only the live part is work done again and again (what became final is rendered
         once whatever the pace), so the next frame waits FRAME_COST_FACTOR times what
         the live part cost: a large live block (a long table, list or paragraph) is
-        redrawn less often, a small one up to 1 / FRAME_SECONDS times a second.
+        redrawn less often (at least 1 / MAX_FRAME_SECONDS times a second), a small one up
+        to 1 / FRAME_SECONDS times a second.
         """
         with sigint_deferred():
             rows, self._queued = self._queued, []
@@ -188,14 +194,15 @@ class LiveRenderer:
             if self._thinking_since is not None and self._show_reasoning:
                 rows.extend(self._thinking.advance())
             rows.extend(self._answer.advance(budget=budget, final=final))
-            began = time.perf_counter()
+            began = time.thread_time()
             live = [] if final else self._live_rows(budget)
-            cost = time.perf_counter() - began
+            cost = time.thread_time() - began
             self._screen.draw(rows, live)
             self._printed = self._printed or bool(rows)
             self._dirty = False
         if self._frame_seconds:
-            self._next_frame = time.monotonic() + max(self._frame_seconds, FRAME_COST_FACTOR * cost)
+            pause = min(MAX_FRAME_SECONDS, FRAME_COST_FACTOR * cost)
+            self._next_frame = time.monotonic() + max(self._frame_seconds, pause)
 
     def _live_rows(self, budget: int) -> list[Row]:
         if self._answering:

@@ -115,9 +115,12 @@ class ScreenLog(io.StringIO):
 class ScreenText:
     """A pexpect searcher: found once `text` is on the screen after the previous match.
 
-    The bytes read so far are consumed whole: on a screen there is no one place in the
-    stream where a row's text "is", so pexpect's `after` is the last character read (the
-    one that completed the text) and `before` everything read until then.
+    What pexpect's `before` and `after` hold: where the text also came in one piece in the
+    bytes read since the previous match, exactly what pexpect's own string searcher gives
+    (`after` is the text, `before` what came before it). Where it did not (a row written
+    in pieces), there is no one place in the stream where the text "is": everything read
+    so far is consumed, `after` being the last character read (the one that completed
+    the text on the screen) and `before` everything until then.
     """
 
     eof_index = -1
@@ -135,8 +138,12 @@ class ScreenText:
             return -1
         self.screen.mark = found
         self.match = self.text
-        self.end = len(buffer)
-        self.start = max(0, self.end - 1)  # pexpect cannot make `before` of all the buffer
+        at = buffer.find(self.text)
+        if at >= 0:
+            self.start, self.end = at, at + len(self.text)
+        else:
+            self.end = len(buffer)
+            self.start = max(0, self.end - 1)  # pexpect cannot make `before` of all the buffer
         return 0
 
     def __str__(self) -> str:

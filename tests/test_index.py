@@ -238,6 +238,26 @@ def test_unanswered_chats_are_left_out_until_their_answer_arrives(
     assert queries.count_unanswered() == 0
 
 
+def test_unanswered_chats_are_counted_from_their_own_index_even_in_an_older_file(
+    data: Path, chats: dict[str, str]
+) -> None:
+    """The listing counts unanswered chats on every run: from a partial index, not a scan
+    of every row; an index file from before it gets it on open, without a rebuild."""
+    count_sql = "SELECT count(*) FROM chats WHERE turns > 0 AND updated_ns >= ? AND answers = 0"
+    queries = _queries(data)
+    assert queries.count_unanswered() == 0
+    conn = queries.index.open()
+    plan = " ".join(str(row) for row in conn.execute(f"EXPLAIN QUERY PLAN {count_sql}", (0,)))
+    assert "chats_unanswered" in plan
+    conn.execute("DROP INDEX chats_unanswered")  # as an index written before it existed
+    queries.index.close()
+    reopened = _queries(data)
+    assert reopened.count_unanswered() == 0
+    names = reopened.index.open().execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+    assert "chats_unanswered" in [name for (name,) in names]
+    assert _ids(data) == [chats["py"], chats["zh"], chats["k8s"]]
+
+
 def test_index_of_an_older_version_is_rebuilt(data: Path, chats: dict[str, str]) -> None:
     index = ChatIndex(data)
     conn = index.open()

@@ -5,8 +5,6 @@ mtime (only changed files are read again), and thrown away and rebuilt when it i
 missing, corrupt, truncated or of another version. It is never needed to save or
 resume a chat: any SQLite failure falls back to an in-memory index built from the
 files (today's speed), with one warning. It never writes to a chat file.
-
-Lives in llmchat/store/ beside the writer and reader.
 """
 
 from __future__ import annotations
@@ -22,6 +20,7 @@ from pathlib import Path
 from llmchat.errors import ConfigError
 from llmchat.store.index_schema import (
     INDEX_VERSION,
+    UNANSWERED_INDEX,
     ChatFolder,
     create_schema,
     fts_available,
@@ -192,6 +191,8 @@ class ChatIndex:
             conn.execute("SELECT count(*) FROM chats").fetchone()
             if self.fts:
                 conn.execute("SELECT rowid FROM fts WHERE fts MATCH 'zzz' LIMIT 1").fetchall()
+            with suppress(sqlite3.OperationalError):  # read-only: the count scans instead
+                conn.execute(UNANSWERED_INDEX)
             return conn
         if version != 0 or conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             raise sqlite3.DatabaseError(f"index version {version}, not {INDEX_VERSION}")

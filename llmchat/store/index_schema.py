@@ -107,11 +107,19 @@ def fts_available() -> bool:
     return True
 
 
+# Added after version 4 without a rebuild: made on open where missing (one scan, once).
+# The listing's "N unanswered chats not shown" counts from it instead of every row.
+UNANSWERED_INDEX = (
+    "CREATE INDEX IF NOT EXISTS chats_unanswered ON chats(updated_ns) WHERE answers = 0"
+)
+
+
 def create_schema(conn: sqlite3.Connection, *, fts: bool) -> None:
     # One statement at a time: executescript() would COMMIT the caller's transaction.
     for statement in (CHAT_TABLES + (FTS_TABLE if fts else "")).split(";"):
         if statement.strip():
             conn.execute(statement)
+    conn.execute(UNANSWERED_INDEX)
     conn.execute(f"PRAGMA user_version = {INDEX_VERSION}")
 
 

@@ -123,7 +123,8 @@ def _recorder_for(
     (two writers would interleave both conversations in one file). The recorder tells
     the chat index of every line it writes."""
     from llmchat.store.lock import ChatBusyError
-    from llmchat.store.records import MessageRecord, now_iso
+    from llmchat.store.records import MessageRecord
+    from llmchat.store.timestamps import now_iso
 
     if loaded is None:
         writer = store.new_chat(settings.provider.name, settings.model, settings.params, None)

@@ -24,9 +24,9 @@ from llmchat.store.records import (
     MessageRecord,
     StoreError,
     clean_params,
-    new_chat_id,
     store_error,
 )
+from llmchat.store.timestamps import new_chat_id
 from llmchat.store.writer import (
     CHATS_DIR,
     DIR_MODE,

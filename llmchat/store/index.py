@@ -18,13 +18,12 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from llmchat.errors import ConfigError
-from llmchat.store.index_schema import (
+from llmchat.store.index_schema import ChatFolder, index_file
+from llmchat.store.index_tables import (
     INDEX_VERSION,
     UNANSWERED_INDEX,
-    ChatFolder,
     create_schema,
     fts_available,
-    index_file,
 )
 
 INDEX_FILE = "chats-index.sqlite3"

@@ -22,10 +22,9 @@ from llmchat.store.records import (
     Record,
     RecordError,
     from_json,
-    parse_time,
     store_error,
-    time_from_id,
 )
+from llmchat.store.timestamps import parse_time, time_from_id
 
 SUFFIX = ".jsonl"
 TITLE_WIDTH = 60

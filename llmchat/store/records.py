@@ -9,9 +9,7 @@ parameters, and there is no field that could hold a header or a key.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeAlias
 
@@ -153,40 +151,6 @@ class PartialRecord:
 
 
 Record: TypeAlias = "MetaRecord | MessageRecord | ClearRecord | UndoRecord | PartialRecord"
-
-
-def now_iso() -> str:
-    """The current time, UTC, ISO 8601 with an explicit offset (3.10's fromisoformat reads it)."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-def new_chat_id(now: datetime | None = None) -> str:
-    """`YYYYMMDD-HHMMSS-xxxxxx`: UTC creation time, so ids sort by age, plus 24 random bits.
-
-    The random part keeps two processes starting in the same second apart; the
-    store also creates the file with O_EXCL and draws again on the rare clash.
-    """
-    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    return f"{stamp:%Y%m%d-%H%M%S}-{os.urandom(3).hex()}"
-
-
-def parse_time(text: str | None) -> datetime | None:
-    """An aware datetime from our ISO timestamps, or None when absent or unreadable."""
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def time_from_id(chat_id: str) -> datetime | None:
-    """The creation time encoded in an id, when the id has our shape."""
-    try:
-        return datetime.strptime(chat_id[:15], "%Y%m%d-%H%M%S").replace(tzinfo=timezone.utc)
-    except ValueError:
-        return None
 
 
 def _clean_value(value: object, depth: int = 0) -> JsonValue:

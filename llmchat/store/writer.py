@@ -40,11 +40,10 @@ from llmchat.store.records import (
     StoreError,
     UndoRecord,
     clean_params,
-    new_chat_id,
-    now_iso,
     store_error,
     to_json,
 )
+from llmchat.store.timestamps import new_chat_id, now_iso
 
 if TYPE_CHECKING:
     from llmchat.store.directory import ChatStore

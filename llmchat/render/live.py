@@ -188,19 +188,19 @@ class LiveRenderer:
         redrawn less often (at least 1 / MAX_FRAME_SECONDS times a second), a small one up
         to 1 / FRAME_SECONDS times a second.
         """
+        began = time.thread_time()
         with sigint_deferred():
             rows, self._queued = self._queued, []
             budget = self._screen.height()
             if self._thinking_since is not None and self._show_reasoning:
                 rows.extend(self._thinking.advance())
             rows.extend(self._answer.advance(budget=budget, final=final))
-            began = time.thread_time()
             live = [] if final else self._live_rows(budget)
-            cost = time.thread_time() - began
             self._screen.draw(rows, live)
             self._printed = self._printed or bool(rows)
             self._dirty = False
         if self._frame_seconds:
+            cost = time.thread_time() - began
             pause = min(MAX_FRAME_SECONDS, FRAME_COST_FACTOR * cost)
             self._next_frame = time.monotonic() + max(self._frame_seconds, pause)
 

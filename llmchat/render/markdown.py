@@ -134,7 +134,7 @@ def answer_markdown(text: str) -> AnswerMarkdown:
 
 
 @functools.lru_cache(maxsize=64)
-def _lexer(name: str) -> Any:
+def lexer_for(name: str) -> Any:
     """The pygments lexer rich's Syntax makes for `name` (its options), made once: finding
     a lexer by name costs more than lexing a line, and a live code block is rendered every
     frame. The name itself where pygments has no such lexer (rich draws plain text)."""
@@ -158,7 +158,7 @@ def code_rows(
     """
     syntax = Syntax(
         code,
-        _lexer(lexer),
+        lexer_for(lexer),
         theme=CODE_THEME,
         word_wrap=True,
         padding=(int(top), 1, int(bottom), 1),

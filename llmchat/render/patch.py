@@ -76,21 +76,46 @@ class RowPatch:
     ends_row: bool  # the cursor is left after the row's last cell
 
 
+def _certain(text: str) -> bool:
+    """`_width_is_certain` for every character of `text` (printable ASCII at once)."""
+    if text.isascii():
+        return text.isprintable()
+    return all(_width_is_certain(char) for char in text)
+
+
+def _same_segments(old: Row, new: Row) -> int:
+    """How many leading segments the rows share (cells are compared only after them)."""
+    count = 0
+    for before, after in zip(old, new, strict=False):
+        if before != after:
+            break
+        count += 1
+    return count
+
+
 def row_patch(old: Row, new: Row) -> RowPatch:
     """The least that turns `old` (on the screen) into `new` on one row."""
-    before, after = cells(old), cells(new)
-    if before is None or after is None:
+    if any(segment.control for segment in (*old, *new)):
         return RowPatch(0, list(new), erase_rest=True, ends_row=True)
+    # Whole segments first: a frame changes the end of a row far more often than its start.
+    shared = _same_segments(old, new)
+    prefix = "".join(segment.text for segment in new[:shared])
+    before, after = cells(old[shared:]) or [], cells(new[shared:]) or []
     start = 0
     limit = min(len(before), len(after))
     while start < limit and before[start] == after[start]:
         start += 1
-    if not all(_width_is_certain(char) for char, _ in after[: start + 1]) or not all(
-        _width_is_certain(char) for char, _ in before[start : start + 1]
+    if not (
+        _certain(prefix)
+        and all(_width_is_certain(char) for char, _ in after[: start + 1])
+        and all(_width_is_certain(char) for char, _ in before[start : start + 1])
     ):
-        start = 0  # the terminal might put the change elsewhere, or join it to a grapheme
-    column = _text_width(after[:start])
-    old_width, new_width = _text_width(before), _text_width(after)
+        # The terminal might put the change elsewhere, or join it to a grapheme.
+        prefix, before, after, start = "", cells(old) or [], cells(new) or [], 0
+        limit = min(len(before), len(after))
+    column = cell_len(prefix) + _text_width(after[:start])
+    old_width = cell_len(prefix) + _text_width(before)
+    new_width = cell_len(prefix) + _text_width(after)
     end = len(after)  # write after[start:end]
     if old_width == new_width:
         # Equal widths: a common tail sits at the same columns, already on the screen.

@@ -16,8 +16,10 @@ the reply.
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.segment import Segment, Segments
+from collections.abc import Iterable
+
+from rich.console import COLOR_SYSTEMS, Console
+from rich.segment import Segment
 
 from llmchat.render.markdown import Row
 from llmchat.render.patch import ERASE_LINE_END, move_to_column, row_patch
@@ -57,19 +59,31 @@ def shown(row: Row) -> Row:
 
 
 def rows_to_ansi(console: Console, rows: list[Row], *, newline_after: bool) -> str:
-    """Rows as the console would print them (colour system, NO_COLOR), joined by newlines."""
+    """Rows as the console would print them (colour system, NO_COLOR), joined by newlines.
+
+    Written here rather than through `console.print`, whose machinery (render, crop, a
+    capture buffer) cost more than a frame's whole diff: what it does to segments that
+    are already laid out is this loop (rich's `Console._render_buffer`)."""
     if not rows:
         return ""
-    flat: list[Segment] = []
+    system = COLOR_SYSTEMS.get(console.color_system or "")
+    legacy = console.legacy_windows
+    keep_control = console.is_terminal
+    parts: list[str] = []
     for index, row in enumerate(rows):
         if index:
-            flat.append(Segment.line())
-        flat.extend(_unpadded(row))
+            parts.append("\n")
+        segments: Iterable[Segment] = _unpadded(row)
+        if console.no_color and system is not None:
+            segments = Segment.remove_color(segments)
+        for text, style, control in segments:
+            if style:
+                parts.append(style.render(text, color_system=system, legacy_windows=legacy))
+            elif keep_control or not control:
+                parts.append(text)
     if newline_after:
-        flat.append(Segment.line())
-    with console.capture() as capture:
-        console.print(Segments(flat), end="")
-    return capture.get()
+        parts.append("\n")
+    return "".join(parts)
 
 
 def _row_width(row: Row) -> int:

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from rich.console import Console
 
 from llmchat.render.blocks import Block, Fence, split_blocks
-from llmchat.render.markdown import MarkdownParser, Row, code_rows, markdown_rows
+from llmchat.render.code_line import block_rows, live_code_rows
+from llmchat.render.markdown import MarkdownParser, Row, markdown_rows
 
 # Lines of context the lexer reads before a live line of an open code block: enough for
 # most strings and comments, few enough that a frame lexes a handful of lines.
@@ -49,7 +50,7 @@ class _OpenFence:
     line_rows: dict[int, list[Row]] = field(default_factory=dict)
     rows_width: int = 0
     pad_row: Row | None = None
-    # The unfinished line's rows: its index, the source they were lexed from, the rows.
+    # The unfinished line's rows: its index, its text as drawn, the rows.
     partial: tuple[int, str, list[Row]] | None = None
 
     def add(self, line: str) -> None:
@@ -70,6 +71,9 @@ class MarkdownStream:
         self._tail = ""
         self._new_line = False  # rich's state between blocks: see Block.blank_line_before
         self._fence: _OpenFence | None = None
+        # The complete lines last looked at that held nothing final: until another line
+        # ends, looking again (a parse of the whole block, every frame) finds the same.
+        self._unfinished: str | None = None
 
     def feed(self, text: str) -> None:
         self._pending.append(text)
@@ -117,6 +121,8 @@ class MarkdownStream:
         complete, partial = text[:cut], text[cut:]
         if not complete.strip():
             return "" if final else text
+        if not final and complete == self._unfinished:
+            return text
         blocks = split_blocks(self._parser.parse(complete, keep_references=True))
         if not blocks:
             return "" if final else text
@@ -129,6 +135,8 @@ class MarkdownStream:
             return "\n".join(lines[last.end_line :]) + partial
         fence = Fence.of(last, lines)
         if fence is None:
+            if done == 0:
+                self._unfinished = complete
             return "\n".join(lines[last.first_line :]) + partial
         self._fence = _OpenFence(fence, blank_before=self._new_line)
         for line in lines[last.first_line + 1 : -1]:
@@ -174,7 +182,7 @@ class MarkdownStream:
         if stop <= state.printed:
             return []
         top = state.printed == 0
-        rows = code_rows(
+        rows = block_rows(
             self._console,
             "\n".join(state.lines),
             state.fence.lexer,
@@ -195,11 +203,11 @@ class MarkdownStream:
         code = "\n".join(state.lines).rstrip()
         lexer = state.fence.lexer
         if state.printed == 0:
-            rows = code_rows(self._console, code, lexer)
+            rows = block_rows(self._console, code, lexer)
             if state.blank_before:
                 rows.insert(0, [])
         else:
-            rows = code_rows(self._console, code, lexer, first=state.printed, top=False)
+            rows = block_rows(self._console, code, lexer, first=state.printed, top=False)
         self._fence = None
         self._new_line = True
         return rows
@@ -216,9 +224,8 @@ class MarkdownStream:
         state = self._fence
         lines = state.lines + ([self._tail] if self._tail else [])
         if not lines:
-            return code_rows(self._console, "", state.fence.lexer, top=state.printed == 0)
+            return block_rows(self._console, "", state.fence.lexer, top=state.printed == 0)
         first = max(state.printed, len(lines) - budget)
-        context = LIVE_LEX_CONTEXT
         width = self._console.width
         if state.rows_width != width:
             state.line_rows.clear()
@@ -230,35 +237,42 @@ class MarkdownStream:
             if state.blank_before:
                 rows.append([])
             rows.append(self._pad_row(state))
-        last = len(lines) - 1
-        for index in range(first, len(lines)):
-            complete = index < last or not self._tail
-            cached = state.line_rows.get(index) if complete else None
-            if cached is None:
-                base = max(0, index - context)
-                source = "\n".join(lines[base : index + 1])
-                partial = state.partial
-                if partial is not None and partial[:2] == (index, source):
-                    cached = partial[2]  # the line ended as the last frame showed it
-                else:
-                    cached = code_rows(
-                        self._console,
-                        source,
-                        state.fence.lexer,
-                        first=index - base,
-                        top=False,
-                        bottom=False,
-                    )
-                if complete:
-                    state.line_rows[index] = cached
-                else:
-                    state.partial = (index, source, cached)
-            rows.extend(cached)
+        for line_rows in self._code_line_rows(state, lines, first):
+            rows.extend(line_rows)
         rows.append(self._pad_row(state))
         return rows
+
+    def _code_line_rows(self, state: _OpenFence, lines: list[str], first: int) -> list[list[Row]]:
+        """The rows of lines[first:], in order: kept ones reused, the others lexed in one
+        pass with LIVE_LEX_CONTEXT lines before them."""
+        open_line = len(lines) - 1 if self._tail else None
+        partial = state.partial
+        found: dict[int, list[Row] | None] = {}
+        for index in range(first, len(lines)):
+            kept = state.line_rows.get(index) if index != open_line else None
+            if kept is None and partial is not None and partial[:2] == (index, lines[index]):
+                kept = partial[2]  # as the last frame showed it (the line may have ended so)
+                if index != open_line:
+                    state.line_rows[index] = kept
+            found[index] = kept
+        missing = [index for index, kept in found.items() if kept is None]
+        if missing:
+            base = max(0, missing[0] - LIVE_LEX_CONTEXT)
+            drawn = live_code_rows(
+                self._console, lines[base:], state.fence.lexer, first=missing[0] - base
+            )
+            for index, line_rows in enumerate(drawn, missing[0]):
+                if found[index] is not None:
+                    continue
+                found[index] = line_rows
+                if index == open_line:
+                    state.partial = (index, lines[index], line_rows)
+                else:
+                    state.line_rows[index] = line_rows
+        return [kept for kept in found.values() if kept is not None]
 
     def _pad_row(self, state: _OpenFence) -> Row:
         """The blank row a code block has above and below its code (its background)."""
         if state.pad_row is None:
-            state.pad_row = code_rows(self._console, "", state.fence.lexer, bottom=False)[0]
+            state.pad_row = block_rows(self._console, "", state.fence.lexer, bottom=False)[0]
         return state.pad_row

@@ -71,7 +71,8 @@ def test_live_rows_equal_rich_rows(system: str | None, width: int, lexer: str, c
                 fast = live_code_rows(console, window, lexer, first=first)
                 source = "\n".join(window)
                 assert len(fast) == len(window) - first
-                for offset, rows in enumerate(fast):
+                for offset, line in enumerate(fast):
+                    rows = line.rows
                     index = first + offset
                     expected = code_rows(
                         console, source, lexer, first=index, stop=index + 1, top=False, bottom=False
@@ -87,7 +88,9 @@ def test_live_rows_equal_rich_rows(system: str | None, width: int, lexer: str, c
 def test_a_line_wider_than_the_screen_wraps_as_rich_wraps_it() -> None:
     console = _console(30, "truecolor")
     line = "values = [" + ", ".join(str(n) for n in range(40)) + "]"
-    (rows,) = live_code_rows(console, [line], "python", first=0)
+    ((rows, _),) = [
+        (line.rows, line.ends_at_top) for line in live_code_rows(console, [line], "python", first=0)
+    ]
     assert len(rows) > 1
     assert rows == code_rows(console, line, "python", first=0, stop=1, top=False, bottom=False)
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from pygments.token import Text
 from rich.cells import cell_len
 from rich.console import Console
 from rich.segment import Segment
@@ -36,19 +38,28 @@ def _theme() -> tuple[SyntaxTheme, Style]:
     return theme, theme.get_background_style()
 
 
-def _tokens_by_line(lexer: Any, source: str, first: int, stop: int) -> list[LineTokens]:
-    """The tokens of lines [first, stop) of `source`, lexed from its top."""
+def _tokens_by_line(
+    lexer: Any, source: str, first: int, stop: int
+) -> tuple[list[LineTokens], list[bool]]:
+    """The tokens of lines [first, stop) of `source`, lexed from its top, and for each
+    whether the lexer ended it at its top level: its newline lexed as plain text (not
+    inside a string or comment that goes on)."""
     lines: list[LineTokens] = [[]]
+    at_top: list[bool] = []
     for token_type, value in lexer.get_tokens(source):
         while value:
             piece, newline, value = value.partition("\n")
             if piece and len(lines) > first:
                 lines[-1].append((token_type, piece))
             if newline:
+                at_top.append(token_type in Text)
                 if len(lines) == stop:
-                    return lines[first:]
+                    return lines[first:], at_top[first:]
                 lines.append([])
-    return lines[first:stop]
+    # A last line without a newline of its own (the source ended with one): it leaves
+    # the lexer where the line before left it.
+    at_top.extend([at_top[-1] if at_top else True] * (len(lines) - len(at_top)))
+    return lines[first:stop], at_top[first:stop]
 
 
 def _fits(console: Console, line: str) -> bool:
@@ -98,14 +109,23 @@ def block_rows(
     pygments_lexer = _fast(console, lexer, lines[first:end]) if code and first < end else None
     if pygments_lexer is None:
         return code_rows(console, code, lexer, first=first, stop=stop, top=top, bottom=bottom)
-    tokens = _tokens_by_line(pygments_lexer, code, first, end)
+    tokens, _ = _tokens_by_line(pygments_lexer, code, first, end)
     rows = [_row(console, text, line) for text, line in zip(lines[first:end], tokens, strict=True)]
     return [*([_pad_row(console)] if top else []), *rows, *([_pad_row(console)] if bottom else [])]
 
 
+@dataclass(frozen=True)
+class LiveLine:
+    """A live line's rows, and whether the lexer ended it at its top level (then the next
+    line can be lexed on its own: it starts where a fresh lexer starts)."""
+
+    rows: list[Row]
+    ends_at_top: bool
+
+
 def live_code_rows(
     console: Console, lines: Sequence[str], lexer: str, *, first: int
-) -> list[list[Row]]:
+) -> list[LiveLine]:
     """The rows of each of lines[first:], lexed from lines[0]: for each line i, what
     `code_rows(…, first=i, stop=i + 1, top=False, bottom=False)` draws over the same
     lines. One lexing pass for all of them, where they all fit: lexing is most of what
@@ -114,8 +134,16 @@ def live_code_rows(
     pygments_lexer = _fast(console, lexer, lines[first:])
     if pygments_lexer is None:
         return [
-            code_rows(console, source, lexer, first=index, stop=index + 1, top=False, bottom=False)
+            LiveLine(
+                code_rows(
+                    console, source, lexer, first=index, stop=index + 1, top=False, bottom=False
+                ),
+                ends_at_top=False,
+            )
             for index in range(first, len(lines))
         ]
-    tokens = _tokens_by_line(pygments_lexer, source, first, len(lines))
-    return [[_row(console, text, line)] for text, line in zip(lines[first:], tokens, strict=True)]
+    tokens, at_top = _tokens_by_line(pygments_lexer, source, first, len(lines))
+    return [
+        LiveLine([_row(console, text, line)], ends)
+        for text, line, ends in zip(lines[first:], tokens, at_top, strict=True)
+    ]

@@ -110,6 +110,21 @@ class Screen:
         self._cursor_hidden = False
         self._at_end = False  # the cursor is right after the last live row's last cell
         self.bytes_written = 0
+        # The last frame's live rows as given and as shown, by identity: a live code block
+        # hands the same row objects frame after frame, and simplifying them is a good part
+        # of a frame's cost.
+        self._shown: dict[int, tuple[Row, Row]] = {}
+
+    def _shown_rows(self, rows: list[Row]) -> list[Row]:
+        kept: dict[int, tuple[Row, Row]] = {}
+        out: list[Row] = []
+        for row in rows:
+            hit = self._shown.get(id(row))
+            entry = hit if hit is not None and hit[0] is row else (row, shown(row))
+            kept[id(row)] = entry
+            out.append(entry[1])
+        self._shown = kept
+        return out
 
     def height(self) -> int:
         """Rows the live part may use: all but one of the screen's."""
@@ -120,7 +135,7 @@ class Screen:
 
         Returns whether anything was written (False: the frame changed nothing visible).
         """
-        live = [shown(row) for row in live[-self.height() :]]
+        live = self._shown_rows(live[-self.height() :])
         new = [shown(row) for row in final] + live
         width = self._console.width
         old = self._live

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from rich.console import Console
 
 from llmchat.render.blocks import Block, Fence, split_blocks
-from llmchat.render.code_line import block_rows, live_code_rows
+from llmchat.render.code_line import LiveLine, block_rows, live_code_rows
 from llmchat.render.markdown import MarkdownParser, Row, markdown_rows
 
 # Lines of context the lexer reads before a live line of an open code block: enough for
@@ -47,11 +47,11 @@ class _OpenFence:
     printed: int = 0
     last_text_line: int = -1
     # Live rows of each complete line, rendered once (for the width they were made at).
-    line_rows: dict[int, list[Row]] = field(default_factory=dict)
+    line_rows: dict[int, LiveLine] = field(default_factory=dict)
     rows_width: int = 0
     pad_row: Row | None = None
     # The unfinished line's rows: its index, its text as drawn, the rows.
-    partial: tuple[int, str, list[Row]] | None = None
+    partial: tuple[int, str, LiveLine] | None = None
 
     def add(self, line: str) -> None:
         self.lines.append(line)
@@ -244,10 +244,11 @@ class MarkdownStream:
 
     def _code_line_rows(self, state: _OpenFence, lines: list[str], first: int) -> list[list[Row]]:
         """The rows of lines[first:], in order: kept ones reused, the others lexed in one
-        pass with LIVE_LEX_CONTEXT lines before them."""
+        pass, from the line after one the lexer ended at its top level (where a fresh
+        lexer starts), else with LIVE_LEX_CONTEXT lines before them."""
         open_line = len(lines) - 1 if self._tail else None
         partial = state.partial
-        found: dict[int, list[Row] | None] = {}
+        found: dict[int, LiveLine | None] = {}
         for index in range(first, len(lines)):
             kept = state.line_rows.get(index) if index != open_line else None
             if kept is None and partial is not None and partial[:2] == (index, lines[index]):
@@ -257,19 +258,23 @@ class MarkdownStream:
             found[index] = kept
         missing = [index for index, kept in found.items() if kept is None]
         if missing:
-            base = max(0, missing[0] - LIVE_LEX_CONTEXT)
+            before = state.line_rows.get(missing[0] - 1)
+            if before is not None and before.ends_at_top:
+                base = missing[0]
+            else:
+                base = max(0, missing[0] - LIVE_LEX_CONTEXT)
             drawn = live_code_rows(
                 self._console, lines[base:], state.fence.lexer, first=missing[0] - base
             )
-            for index, line_rows in enumerate(drawn, missing[0]):
+            for index, line in enumerate(drawn, missing[0]):
                 if found[index] is not None:
                     continue
-                found[index] = line_rows
+                found[index] = line
                 if index == open_line:
-                    state.partial = (index, lines[index], line_rows)
+                    state.partial = (index, lines[index], line)
                 else:
-                    state.line_rows[index] = line_rows
-        return [kept for kept in found.values() if kept is not None]
+                    state.line_rows[index] = line
+        return [kept.rows for kept in found.values() if kept is not None]
 
     def _pad_row(self, state: _OpenFence) -> Row:
         """The blank row a code block has above and below its code (its background)."""

@@ -117,3 +117,13 @@ def test_an_empty_block_is_rich_s() -> None:
         assert block_rows(console, "", "python", top=top, bottom=bottom) == code_rows(
             console, "", "python", top=top, bottom=bottom
         )
+
+
+def test_a_line_ends_at_top_level_unless_a_string_or_comment_goes_on() -> None:
+    console = _console(80, "truecolor")
+    lines = ["x = 1", 's = """doc', "more doc", '"""', "/* c */", "y = 2"]
+    ends = [line.ends_at_top for line in live_code_rows(console, lines, "python", first=0)]
+    assert ends == [True, False, False, True, True, True]
+    c_lines = ["int x; /* a", "b */", "int y;"]
+    ends = [line.ends_at_top for line in live_code_rows(console, c_lines, "c", first=0)]
+    assert ends == [False, True, True]

@@ -34,12 +34,15 @@ from llmchat.render.stream import MarkdownStream
 from llmchat.render.thinking import ThinkingStream, thought_for
 
 FRAME_SECONDS = 1 / 20
-# A live part that took t seconds of CPU to render delays the next frame by
-# FRAME_COST_FACTOR * t: redrawing takes at most about a tenth of a core, so a fast reply
-# cannot make us fall behind and a slow one does not spend its CPU redrawing the same
-# block. CPU, not wall time: on a busy machine the wall time of a frame includes waiting
-# for a core, and counting it would space frames out for what other programs do.
-FRAME_COST_FACTOR = 10.0
+# A frame that took t seconds of CPU delays the next one by FRAME_COST_FACTOR * t:
+# redrawing takes at most about 1/60 of a core, so a fast reply cannot make us fall
+# behind and a slow one does not spend its CPU redrawing the same block. At 100 tokens/s
+# a frame costs 1-2 ms (a code line, a paragraph), so that is 8-10 frames a second; a
+# factor of 10 (20 frames a second) tripled the CPU of a reply for a display that reads
+# no better (bench/render_bench.py --paced, docs/benchmarks.md). CPU, not wall time: on a
+# busy machine the wall time of a frame includes waiting for a core, and counting it would
+# space frames out for what other programs do.
+FRAME_COST_FACTOR = 60.0
 # ... but never more than this between frames: a one-off cost (a code block's lexer is
 # compiled on first use: 50 ms) must not freeze the display for half a second.
 MAX_FRAME_SECONDS = 1 / 4
@@ -182,11 +185,10 @@ class LiveRenderer:
     def _frame(self, *, final: bool = False) -> None:
         """Print what became final, redraw what is live; schedule the next frame by cost.
 
-        Only the live part is work done again and again (what became final is rendered
-        once whatever the pace), so the next frame waits FRAME_COST_FACTOR times what
-        the live part cost: a large live block (a long table, list or paragraph) is
-        redrawn less often (at least 1 / MAX_FRAME_SECONDS times a second), a small one up
-        to 1 / FRAME_SECONDS times a second.
+        The next frame waits FRAME_COST_FACTOR times what this one cost: a large live
+        block (a long table, list or paragraph) is redrawn less often (at least
+        1 / MAX_FRAME_SECONDS times a second), a small one up to 1 / FRAME_SECONDS times a
+        second.
         """
         began = time.thread_time()
         with sigint_deferred():

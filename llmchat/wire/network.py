@@ -179,9 +179,10 @@ def http_client_kwargs(
         )
         kwargs["verify"] = False
     else:
-        ctx = _ssl_context(net, provider)
-        if ctx is not None:
-            kwargs["verify"] = ctx
+        # One context for the client and every proxy transport it mounts (HTTP_PROXY,
+        # HTTPS_PROXY, ALL_PROXY each get one): left to httpx, each loads the system CAs
+        # again, ~0.8 MiB apiece. The same context httpx would build (SSL_CERT_FILE too).
+        kwargs["verify"] = _ssl_context(net, provider) or httpx2.create_ssl_context()
     if net.proxy:
         if urlsplit(net.proxy).scheme.startswith("socks"):
             _require_socks(provider)

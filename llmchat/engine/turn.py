@@ -13,6 +13,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from llmchat.engine.pieces import TextPieces
 from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, TurnStats, Usage
 from llmchat.providers.records import Provider
 
@@ -36,9 +37,9 @@ class Turn:
     messages: list[dict[str, str]]
     thinking: str | None = None
     notes: list[str] = field(default_factory=list)
-    # Pieces, joined on demand: `+=` on an attribute copies the whole reply per token.
-    _answer: list[str] = field(default_factory=list)
-    _reasoning: list[str] = field(default_factory=list)
+    # Pieces, joined on demand (engine/pieces.py says why not a list or `+=`).
+    _answer: TextPieces = field(default_factory=TextPieces)
+    _reasoning: TextPieces = field(default_factory=TextPieces)
     usage: Usage | None = None
     finish_reason: str | None = None
     state: str = "new"  # new -> running -> done | interrupted | failed
@@ -48,17 +49,17 @@ class Turn:
     # locally) and its cost; None while running or when it failed.
     record: TurnRecord | None = None
     _events: Generator[ChatEvent, None, None] | None = None
-    # How much of the answer and reasoning the recorder has as pieces (see _save_progress).
+    # How many characters of the answer and reasoning the recorder has (see _save_progress).
     _saved: tuple[int, int] = (0, 0)
     _next_save: float = 0.0
 
     @property
     def answer(self) -> str:
-        return "".join(self._answer)
+        return self._answer.text()
 
     @property
     def reasoning(self) -> str:
-        return "".join(self._reasoning)
+        return self._reasoning.text()
 
     @property
     def incomplete(self) -> bool:
@@ -106,9 +107,9 @@ class Turn:
             return
         self._next_save = time.monotonic() + PROGRESS_SECONDS
         answered, reasoned = self._saved
-        self._saved = (len(self._answer), len(self._reasoning))
+        self._saved = (self._answer.length, self._reasoning.length)
         recorder.record_progress(
-            self.session, "".join(self._answer[answered:]), "".join(self._reasoning[reasoned:])
+            self.session, self._answer.text(answered), self._reasoning.text(reasoned)
         )
 
     def interrupt(self) -> None:

@@ -1,9 +1,9 @@
 """The `llmchat` console script: fast paths first, then the Typer app in cli/app.py.
 
-`--version` and a bare `llmchat` on a terminal (the REPL) are the commands people
-type most; they skip Typer (and the pydantic it loads) entirely. Every LLMChatError
-from anywhere ends here as one line and its exit code; `--debug` shows the traceback
-(redacted: a 401 body repeats the key, and the SDK's exception carries it).
+`--version`, a bare `llmchat` on a terminal (the REPL) and a plain `llmchat "question"`
+are the commands people type most; they skip Typer (and the pydantic it loads) entirely.
+Every LLMChatError from anywhere ends here as one line and its exit code; `--debug` shows
+the traceback (redacted: a 401 body repeats the key, and the SDK's exception carries it).
 """
 
 from __future__ import annotations
@@ -72,6 +72,43 @@ def _chat_list(args: list[str]) -> int | None:
 
     list_chats(Environment.from_process(), ListOptions(limit=limit, every=every))
     return 0
+
+
+#: The Typer app's subcommands (tests/test_cli_flags.py checks them against cli/app.py):
+#: a first word among them is a command, never a question.
+SUBCOMMANDS = frozenset(
+    [
+        "chat",
+        "chats",
+        "compare",
+        "completion",
+        "keys",
+        "models",
+        "providers",
+        "roles",
+        "setup",
+        "trust",
+        "usage",
+    ]
+)
+#: The chat command's on/off options a plain question may carry and skip Typer.
+PLAIN_SWITCHES = frozenset({"--no-save", "--raw", "--usage", "--no-stream", "--no-reasoning"})
+
+
+def _plain_question(args: list[str]) -> int | None:
+    """`llmchat "question"`, what people and scripts type most, without Typer: its import
+    and its pydantic-checked parameters cost ~3 MiB of peak memory and ~0.1 s of CPU.
+    None when the arguments need the full parser: any other option (`--`, `-m`, `--help`,
+    `--debug`), a subcommand, or no question (stdin, or the REPL)."""
+    if not args or args[0] in SUBCOMMANDS:
+        return None
+    words = [arg for arg in args if not arg.startswith("-")]
+    switches = {arg for arg in args if arg.startswith("-")}
+    if not switches <= PLAIN_SWITCHES or not " ".join(words).strip():
+        return None
+    from llmchat.cli.chat import ask_plain_question
+
+    return ask_plain_question(words, switches)
 
 
 def _typer_app(args: list[str], display: ErrorDisplay) -> int:
@@ -146,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
         if not args and sys.stdin.isatty():
             code = _bare_repl()
         else:
-            fast = _chat_list(args) if args[:1] == ["chats"] else None
+            fast = _chat_list(args) if args[:1] == ["chats"] else _plain_question(args)
             code = fast if fast is not None else _typer_app(args, display)
     except LLMChatError as err:
         if display.tracebacks:

@@ -69,3 +69,44 @@ def test_models_base_url_must_be_a_url(run_llmchat: RunLLMChat) -> None:
     result = run_llmchat("models", "--base-url", "localhost", env={"OPENAI_API_KEY": TEST_KEY})
     assert result.returncode == 2
     assert result.stderr.startswith("llmchat: error: --base-url must be an http(s) URL")
+
+
+def test_the_launchers_subcommands_are_the_apps() -> None:
+    import typer
+
+    from llmchat.cli.app import app
+    from llmchat.launcher import SUBCOMMANDS
+
+    group = typer.main.get_command(app)
+    assert isinstance(group, typer.core.TyperGroup)
+    assert set(group.commands) == SUBCOMMANDS
+
+
+def _imports_and_rest(stderr: str) -> tuple[set[str], list[str]]:
+    """PYTHONPROFILEIMPORTTIME's lines on stderr: the modules imported, and the other lines."""
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    return imported, [line for line in stderr.splitlines() if not line.startswith("import time:")]
+
+
+def test_a_plain_question_skips_typer_and_answers_as_the_chat_command(
+    fake_server: FakeOpenAI, run_llmchat: RunLLMChat
+) -> None:
+    env = {"OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": fake_server.base_url}
+    env["PYTHONPROFILEIMPORTTIME"] = "1"
+    fake_server.reply(text="# Title\n\nSome **bold** text.")
+    plain = run_llmchat("--no-save", "what", "--usage", "is this?", env=env)
+    fake_server.reply(text="# Title\n\nSome **bold** text.")
+    # "--" ends the options: the same question, parsed by Typer.
+    parsed = run_llmchat("--no-save", "--usage", "--", "what", "is this?", env=env)
+    assert plain.returncode == parsed.returncode == 0, plain.stderr + parsed.stderr
+    assert plain.stdout == parsed.stdout == "# Title\n\nSome **bold** text.\n"
+    plain_imports, plain_notes = _imports_and_rest(plain.stderr)
+    parsed_imports, parsed_notes = _imports_and_rest(parsed.stderr)
+    assert "typer" in parsed_imports and "typer" not in plain_imports
+    assert plain_notes == parsed_notes and plain_notes[0].startswith("llmchat: usage: ")
+    first, second = fake_server.requests
+    assert first.body == second.body and first.messages[-1]["content"] == "what is this?"

@@ -6,7 +6,7 @@ Exit codes: 0 answered, 1 the API failed (or the reply came back incomplete),
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -183,6 +183,21 @@ def run_one_shot(
     if options.check is not None:
         return run_check(env, session, options.check, raw=options.raw)
     return EXIT_OK
+
+
+def ask_plain_question(words: Sequence[str], switches: Collection[str]) -> int:
+    """`llmchat WORDS…` with some of `PLAIN_SWITCHES`, run as the chat command runs it with
+    every other option at its default; the launcher sends it here without Typer."""
+    env = Environment.from_process()
+    flags = CliFlags(
+        stream=False if "--no-stream" in switches else None,
+        show_reasoning=False if "--no-reasoning" in switches else None,
+    )
+    start = StartOptions(save="--no-save" not in switches)
+    question = gather_question(list(words), env)
+    assert question is not None  # the launcher sends only words that are not blank
+    options = OneShotOptions(raw="--raw" in switches, show_usage="--usage" in switches)
+    return run_one_shot(env, flags, start, question, options)
 
 
 def check_choices(session: ChatSession) -> None:

@@ -32,14 +32,8 @@ from llmchat.errors import (
     StreamCutError,
 )
 from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, Usage
-from llmchat.providers.dialects import (
-    dialect,
-    mentions_reasoning_content,
-    prepare_messages,
-    response_format,
-)
+from llmchat.providers.dialects import dialect, mentions_reasoning_content
 from llmchat.providers.records import Provider
-from llmchat.providers.sampling import shape_params
 from llmchat.wire.attempts import attempts_of, error_name, no_answer_message, rate_limited_error
 from llmchat.wire.network import (
     NetworkSettings,
@@ -48,6 +42,7 @@ from llmchat.wire.network import (
     warn_on_stderr,
 )
 from llmchat.wire.quirks import STREAM_OPTIONS, ServerQuirks
+from llmchat.wire.request_body import sdk_arguments
 from llmchat.wire.sse import (
     ChatStreamReader,
     StreamSource,
@@ -205,25 +200,6 @@ class ChatClient:
             raise no_completion_error(self._source)
         yield finish or Finish(None)
 
-    def _body(self, request: ChatRequest, *, echo: bool) -> dict[str, Any]:
-        """The request in this provider's dialect: SDK arguments plus `extra_body`."""
-        info = request.model_info
-        shaped = dialect(info.thinking).shape(info, request.thinking, stream=request.stream)
-        extra: dict[str, Any] = {**dict(info.extra_body), **shaped.body, **request.extra_body}
-        params = shape_params(self.provider, info, request.params.as_request()).body
-        # Sent as they are: the SDK's type walk costs ~0.2 ms a message, changes nothing.
-        extra["messages"] = prepare_messages(request.messages, echo_reasoning=echo)
-        kwargs: dict[str, Any] = dict(
-            model=request.model,
-            messages=(),
-            extra_body=extra,
-            **params,
-            **request.sampling(),
-        )
-        if request.output is not None:
-            kwargs["response_format"] = response_format(request.output)
-        return kwargs
-
     def _echo_guess(self, request: ChatRequest) -> bool:
         if self._echo_reasoning is not None:
             return self._echo_reasoning
@@ -235,14 +211,14 @@ class ChatClient:
         and the way that worked is kept for this provider."""
         echo = self._echo_guess(request)
         try:
-            return self._send(raw, **self._body(request, echo=echo), **more)
+            return self._send(raw, **sdk_arguments(self.provider, request, echo=echo), **more)
         except openai.BadRequestError as exc:
             carries = any(
                 m.get("role") == "assistant" and "reasoning_content" in m for m in request.messages
             )
             if not carries or not mentions_reasoning_content(self._server_says(exc)):
                 raise
-        response = self._send(raw, **self._body(request, echo=not echo), **more)
+        response = self._send(raw, **sdk_arguments(self.provider, request, echo=not echo), **more)
         self._echo_reasoning = not echo
         return response
 

@@ -381,6 +381,30 @@ def test_both_paths_give_the_same_output_error_and_exit_code(
     assert same(results["reader"]) == same(results["sdk"])
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("hi",),
+        ("-s", "Be brief", "--temperature", "0.3", "--max-tokens", "50", "--seed", "7", "hi"),
+        ("--stop", "END", "--top-p", "0.9", "--effort", "high", "hi"),
+        ("--schema", "name str, tags [str]", "hi"),
+    ],
+)
+def test_both_reading_paths_send_the_same_request(
+    fake_server: FakeOpenAI, run_llmchat: RunLLMChat, args: tuple[str, ...]
+) -> None:
+    """Our reader's request goes out through the client's own `post`, the SDK path's
+    through `create`: the server must not be able to tell them apart."""
+    env = {"OPENAI_API_KEY": TEST_KEY, "OPENAI_BASE_URL": fake_server.base_url}
+    for sdk_stream in ("0", "1"):
+        fake_server.reply(text='{"name": "x", "tags": []}')  # an answer --schema accepts
+        result = run_llmchat("--no-save", *args, env={**env, "LLMCHAT_SDK_STREAM": sdk_stream})
+        assert result.returncode == 0, result.stderr
+    ours, sdk = fake_server.requests
+    assert ours.body == sdk.body and ours.path == sdk.path
+    assert ours.headers.get("authorization") == sdk.headers.get("authorization") is not None
+
+
 def test_the_default_is_our_reader_through_the_sdks_raw_response(
     fake_server: FakeOpenAI, run_llmchat: RunLLMChat
 ) -> None:

@@ -3,9 +3,9 @@
 Importing this module costs about half a second, so nothing on the way to `--help`,
 `--version` or the REPL's first prompt imports it; session.py loads it on demand.
 The SDK's own retries (2, with backoff, honouring Retry-After) are kept; we add none.
-Streamed replies are read by wire/sse.py from the SDK's raw response (its pydantic
-chunks cost ~85 µs each); `LLMCHAT_SDK_STREAM=1` reads them through the SDK's own
-stream instead, to tell our reader's faults from the server's.
+Streamed replies are read by wire/sse.py from the raw HTTP response of the client's
+`post` (the SDK's pydantic chunks cost ~85 µs each); `LLMCHAT_SDK_STREAM=1` reads them
+through the SDK's own stream instead, to tell our reader's faults from the server's.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
+import httpx2
 import openai
 
 from llmchat.config import Timeouts
@@ -42,7 +43,7 @@ from llmchat.wire.network import (
     warn_on_stderr,
 )
 from llmchat.wire.quirks import STREAM_OPTIONS, ServerQuirks
-from llmchat.wire.request_body import sdk_arguments
+from llmchat.wire.request_body import json_body, sdk_arguments
 from llmchat.wire.sse import (
     ChatStreamReader,
     StreamSource,
@@ -53,6 +54,7 @@ from llmchat.wire.sse import (
 
 _REASONING_FIELDS = ("reasoning_content", "reasoning")
 _TRUE = ("1", "true", "yes", "on")
+_RAW_STREAM = {"X-Stainless-Raw-Response": "stream"}
 
 
 __all__ = ["ChatClient", "ChatRequest", "parse_usage"]
@@ -164,9 +166,9 @@ class ChatClient:
         try:
             yield from response.iter_bytes()
         except timeout_exceptions() as exc:
-            raise openai.APITimeoutError(request=response.http_response.request) from exc
+            raise openai.APITimeoutError(request=response.request) from exc
         except request_exceptions() as exc:
-            raise openai.APIConnectionError(request=response.http_response.request) from exc
+            raise openai.APIConnectionError(request=response.request) from exc
 
     def _sdk_stream_events(self, request: ChatRequest) -> Iterator[ChatEvent]:
         received_any = False
@@ -223,9 +225,21 @@ class ChatClient:
         return response
 
     def _send(self, raw: bool, **kwargs: Any) -> Any:
-        """The SDK's stream, or with `raw` its response unread (the caller closes it)."""
+        """The SDK's stream, or with `raw` the HTTP response unread (the caller closes it).
+
+        The raw request is the same POST through the client's own `post` (its retries,
+        timeouts, auth and status errors): `create` would first import the SDK's chat
+        resources and build their generic parsed-reply models, 1.6 MiB of peak RSS."""
         if raw:
-            return self._sdk.chat.completions.with_streaming_response.create(**kwargs).__enter__()
+            return self._sdk.post(
+                "/chat/completions",
+                cast_to=httpx2.Response,
+                body=json_body(kwargs),
+                # What `with_streaming_response.create` sends: bearer auth, and the SDK's
+                # mark for a body handed over unread.
+                options={"security": {"bearer_auth": True}, "headers": _RAW_STREAM},
+                stream=True,
+            )
         return self._sdk.chat.completions.create(**kwargs)
 
     def _open_stream(self, request: ChatRequest, raw: bool = False) -> Any:

@@ -1,10 +1,11 @@
-"""The chat request in one provider's dialect, as arguments for the SDK's `create`.
+"""The chat request in one provider's dialect: the SDK's `create` arguments, or its JSON body.
 
 Kept apart from client.py (the only importer of `openai`): nothing here needs the SDK.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from llmchat.engine.request import ChatRequest
@@ -34,3 +35,10 @@ def sdk_arguments(provider: Provider, request: ChatRequest, *, echo: bool) -> di
     if request.output is not None:
         kwargs["response_format"] = response_format(request.output)
     return kwargs
+
+
+def json_body(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON body `create(**arguments)` sends: the named fields, then `extra_body`'s
+    over them (its `messages` replace the empty stub the SDK's signature requires)."""
+    named = {name: value for name, value in arguments.items() if name != "extra_body"}
+    return {**named, **arguments.get("extra_body", {})}

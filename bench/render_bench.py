@@ -229,6 +229,8 @@ def child(mode: str, doc_path: str, result_path: str) -> None:
     result: dict[str, Any] = {"tokens": len(tokens), "import_s": import_s}
     cpu, wall = _cpu(), time.perf_counter()
     rate = 1000.0 if mode == "paced" else float(mode[6:]) if mode.startswith("paced-") else 0.0
+    if mode.startswith("final-"):
+        rate = float(mode[6:])  # paced, but no frame is drawn until the reply ends
     if mode.startswith("idle-"):
         # The paced loop alone (its sleeps and clock reads wake the process 2,000 times
         # a minute): what the paced figures hold that is not the renderer's.
@@ -240,6 +242,13 @@ def child(mode: str, doc_path: str, result_path: str) -> None:
                 time.sleep(due - now)
     elif mode in ("live", "plain") or rate:
         renderer = make_renderer(env)
+        if mode.startswith("final-"):
+            # The floor under any frame rate: the reply fed at its pace and rendered only
+            # when it ends (what the fed tokens and the final rendering cost by themselves).
+            from llmchat.render.live import LiveRenderer
+            from llmchat.render.renderer import terminal_console
+
+            renderer = LiveRenderer(terminal_console(env), frame_seconds=1e9)
         drawn = _watch_frames(renderer)
         renderer.start()
         began = time.monotonic()
@@ -414,12 +423,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sustained", type=int, default=0, help="with --paced: 2,000 tok/s for this many s"
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="with --paced: also each pace with no frame drawn until the end (the floor)",
+    )
     args = parser.parse_args(argv)
     if args.child:
         child(*args.child)
         return 0
     if args.paced:
-        return paced_main(args.paced, args.sustained, args.runs)
+        return paced_main(args.paced, args.sustained, args.runs, floor=args.floor)
 
     sizes = [int(s) for s in args.sizes.split(",")]
     naive_sizes = [int(s) for s in args.naive.split(",") if s]
@@ -533,7 +547,7 @@ def report(
     )
 
 
-def paced_main(spec: str, sustained: int, runs: int) -> int:
+def paced_main(spec: str, sustained: int, runs: int, *, floor: bool = False) -> int:
     """Issue 16's paced cases: a reply fed at real models' paces into the pty."""
     rates_text, _, size_text = spec.partition(":")
     size = int(size_text or 2000)
@@ -550,6 +564,7 @@ def paced_main(spec: str, sustained: int, runs: int) -> int:
         rows: dict[str, list[dict[str, Any]]] = {}
         for _ in range(runs):
             paced = [mode for r in rates for mode in (f"paced-{r}", f"idle-{r}")]
+            paced += [f"final-{r}" for r in rates] if floor else []
             for mode in ("once-rich", "once-ours", *paced):
                 rows.setdefault(mode, []).append(run_child(mode, doc, tty=True, env=env))
                 print(f"  {mode}: {rows[mode][-1]}", file=sys.stderr)
@@ -584,6 +599,12 @@ def paced_main(spec: str, sustained: int, runs: int) -> int:
             f"| {_median(got, 'lag_max_s') * 1000:.0f} / {_median(got, 'lag_p99_s') * 1000:.0f} "
             f"| {_median(got, 'frame_gap_max_s') * 1000:.0f} "
             f"| {_median(got, 'finish_s') * 1000:.0f} |"
+        )
+    for rate in rates if floor else []:
+        final = _median(rows[f"final-{rate}"], "cpu_s") - _median(rows[f"idle-{rate}"], "cpu_s")
+        print(
+            f"\nFloor at {rate:,} tok/s (fed at that pace, no frame drawn until the end): "
+            f"renderer CPU {final:.2f} s = {final / once_rich:.1f}× one rich render."
         )
     if sustained:
         got = rows["sustained"][0]

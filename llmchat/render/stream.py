@@ -194,6 +194,9 @@ class MarkdownStream:
         if top and state.blank_before:
             rows.insert(0, [])
         state.printed = stop
+        # Printed lines are never live again (only the last one tells how the next starts).
+        for index in [index for index in state.line_rows if index < stop - 1]:
+            del state.line_rows[index]
         return rows
 
     def _close_fence(self) -> list[Row]:

@@ -17,6 +17,7 @@ one is written to the end of the row), so the terminal places everything after i
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -83,8 +84,8 @@ def _certain(text: str) -> bool:
     return all(_width_is_certain(char) for char in text)
 
 
-def _same_segments(old: Row, new: Row) -> int:
-    """How many leading segments the rows share (cells are compared only after them)."""
+def common_prefix(old: Sequence[object], new: Sequence[object]) -> int:
+    """How many leading items `old` and `new` share (segments of a row, rows of a frame)."""
     count = 0
     for before, after in zip(old, new, strict=False):
         if before != after:
@@ -98,7 +99,7 @@ def row_patch(old: Row, new: Row) -> RowPatch:
     if any(segment.control for segment in (*old, *new)):
         return RowPatch(0, list(new), erase_rest=True, ends_row=True)
     # Whole segments first: a frame changes the end of a row far more often than its start.
-    shared = _same_segments(old, new)
+    shared = common_prefix(old, new)
     prefix = "".join(segment.text for segment in new[:shared])
     before, after = cells(old[shared:]) or [], cells(new[shared:]) or []
     start = 0

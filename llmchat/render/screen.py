@@ -22,7 +22,7 @@ from rich.console import COLOR_SYSTEMS, Console
 from rich.segment import Segment
 
 from llmchat.render.markdown import Row
-from llmchat.render.patch import ERASE_LINE_END, move_to_column, row_patch
+from llmchat.render.patch import ERASE_LINE_END, common_prefix, move_to_column, row_patch
 
 # Terminals that know DEC mode 2026 show each frame at once (no flicker); others ignore it.
 SYNC_BEGIN = "\x1b[?2026h"
@@ -90,16 +90,6 @@ def _row_width(row: Row) -> int:
     return Segment.get_line_length(row)
 
 
-def _common_rows(old: list[Row], new: list[Row]) -> int:
-    """How many leading rows `old` and `new` share."""
-    count = 0
-    for before, after in zip(old, new, strict=False):
-        if before != after:
-            break
-        count += 1
-    return count
-
-
 class Screen:
     """Writes frames: what became final and the new live rows, as a change to the screen."""
 
@@ -139,7 +129,7 @@ class Screen:
         new = [shown(row) for row in final] + live
         width = self._console.width
         old = self._live
-        same = _common_rows(old, new) if width == self._live_width else 0
+        same = common_prefix(old, new) if width == self._live_width else 0
         if same == len(old) == len(new) and live:
             self._live = live  # rows that became final are already where they belong
             return False  # nothing visible changed

@@ -7,6 +7,7 @@ and, for fenced code, how a fence closes and how its lines become code.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -133,3 +134,13 @@ class Fence:
         """A source line as code: up to the fence's own indentation removed, as markdown-it does."""
         stripped = line.lstrip(" ")
         return line[min(self.indent, len(line) - len(stripped)) :]
+
+
+_FENCE_SO_FAR = re.compile(r" {0,3}(`+|~+)")
+
+
+def may_be_fence(partial_line: str) -> bool:
+    """Whether an unfinished line is so far only a fence's marker (up to 3 spaces, then
+    backticks or tildes): it may yet open or close a code block, and drawn as it stands
+    it would flash for a frame as text, or as a line of code."""
+    return _FENCE_SO_FAR.fullmatch(partial_line) is not None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from rich.console import Console
 
-from llmchat.render.blocks import Block, Fence, split_blocks
+from llmchat.render.blocks import Block, Fence, may_be_fence, split_blocks
 from llmchat.render.code_line import LiveLine, block_rows, live_code_rows
 from llmchat.render.markdown import MarkdownParser, Row, markdown_rows
 
@@ -100,6 +100,9 @@ class MarkdownStream:
         if self._fence is not None:
             return self._live_fence(budget)
         text = self._tail + "".join(self._pending)
+        cut = text.rfind("\n") + 1
+        if may_be_fence(text[cut:]):
+            text = text[:cut]
         if not text.strip():
             return []
         tokens = self._parser.parse(text, keep_references=False)
@@ -225,7 +228,8 @@ class MarkdownStream:
         """
         assert self._fence is not None
         state = self._fence
-        lines = state.lines + ([self._tail] if self._tail else [])
+        tail = "" if may_be_fence(self._tail) else self._tail
+        lines = state.lines + ([tail] if tail else [])
         if not lines:
             return block_rows(self._console, "", state.fence.lexer, top=state.printed == 0)
         first = max(state.printed, len(lines) - budget)
@@ -240,16 +244,19 @@ class MarkdownStream:
             if state.blank_before:
                 rows.append([])
             rows.append(self._pad_row(state))
-        for line_rows in self._code_line_rows(state, lines, first):
+        open_line = len(lines) - 1 if tail else None
+        for line_rows in self._code_line_rows(state, lines, first, open_line):
             rows.extend(line_rows)
         rows.append(self._pad_row(state))
         return rows
 
-    def _code_line_rows(self, state: _OpenFence, lines: list[str], first: int) -> list[list[Row]]:
+    def _code_line_rows(
+        self, state: _OpenFence, lines: list[str], first: int, open_line: int | None
+    ) -> list[list[Row]]:
         """The rows of lines[first:], in order: kept ones reused, the others lexed in one
         pass, from the line after one the lexer ended at its top level (where a fresh
-        lexer starts), else with LIVE_LEX_CONTEXT lines before them."""
-        open_line = len(lines) - 1 if self._tail else None
+        lexer starts), else with LIVE_LEX_CONTEXT lines before them. `open_line` is the
+        unfinished line, if any."""
         partial = state.partial
         found: dict[int, LiveLine | None] = {}
         for index in range(first, len(lines)):

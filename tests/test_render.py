@@ -50,18 +50,24 @@ def _flag(previous: str, char: str) -> bool:
     return len(previous) == 1 and ord(previous) in indicators and ord(char) in indicators
 
 
+_ERASED = "\x00erased"  # marks a cell painted by an erase, not written
+
+
 class Terminal:
     """Just enough of a terminal for what the renderer writes: rows of styled cells.
 
     Cursor-up cannot leave the screen (the scrollback is out of reach); text is written
     at the cursor, over what is there, and may not run past the right edge; erasing
     starts at the start of a row (to the end of the screen) or at the cursor (to the end
-    of its row). Columns are cells: a wide character takes two.
+    of its row). Columns are cells: a wide character takes two. An erase to the end of a
+    row paints the erased cells in the current background, as terminals do (what
+    screen.py writes for a code row's padding); when the terminal is narrowed those
+    cells are not text and do not wrap (tmux drops them), unlike written spaces.
     """
 
     def __init__(self, width: int, height: int = 24) -> None:
         self.width, self.height = width, height
-        self.rows: list[list[Cell]] = [[]]
+        self.grid: list[list[Cell]] = [[]]
         self.row = self.col = 0
         self.style = ""
         self.max_up = 0
@@ -78,7 +84,7 @@ class Terminal:
         return len(row)
 
     def _write(self, text: str) -> None:
-        row = self.rows[self.row]
+        row = self.grid[self.row]
         index = self._cell_index(row, self.col)
         for char in text:
             width = cell_len(char)
@@ -103,8 +109,8 @@ class Terminal:
                 continue
             if token == "\n":
                 self.row, self.col = self.row + 1, 0
-                if self.row == len(self.rows):
-                    self.rows.append([])
+                if self.row == len(self.grid):
+                    self.grid.append([])
             elif token == "\r":
                 self.col = 0
             elif not token.startswith("\x1b["):
@@ -114,33 +120,37 @@ class Terminal:
             elif token.endswith("A"):
                 up = int(token[2:-1] or 1)
                 self.max_up = max(self.max_up, up)
-                top = max(0, len(self.rows) - self.height)
+                top = max(0, len(self.grid) - self.height)
                 assert self.row - up >= top, "cursor-up beyond the top of the screen"
                 self.row -= up
             elif token.endswith("B"):
                 down = int(token[2:-1] or 1)
-                assert self.row + down < len(self.rows), "cursor-down below the last row"
+                assert self.row + down < len(self.grid), "cursor-down below the last row"
                 self.row += down
             elif token.endswith("C"):
                 self.col = min(self.width - 1, self.col + int(token[2:-1] or 1))
             elif token == "\x1b[2K":
-                self.rows[self.row] = []
+                self.grid[self.row] = []
             elif token.endswith("K"):
-                row = self.rows[self.row]
+                row = self.grid[self.row]
                 del row[self._cell_index(row, self.col) :]
+                if "48;" in self.style:  # background-colour erase
+                    row.extend([(" ", self.style + _ERASED)] * (self.width - self.col))
             else:
                 # From a row's first cell, or inside a row just cleared (screen.py: on the
                 # top row an erase from the first cell is a whole-screen clear).
-                assert self.col == 0 or not self.rows[self.row], "erase down from mid-text"
-                del self.rows[self.row + 1 :]
-                self.rows[self.row] = []
+                assert self.col == 0 or not self.grid[self.row], "erase down from mid-text"
+                del self.grid[self.row + 1 :]
+                self.grid[self.row] = []
         return self
 
     def resize(self, width: int) -> None:
         """Narrow the terminal the way terminals that reflow do: long rows wrap."""
         rows: list[list[Cell]] = []
-        for index, row in enumerate(self.rows):
+        for index, row in enumerate(self.grid):
             pieces: list[list[Cell]] = [[]]
+            while row and row[-1][1].endswith(_ERASED):
+                row = row[:-1]
             for cell in row:
                 if cell_len("".join(c for c, _ in pieces[-1]) + cell[0]) > width:
                     pieces.append([])
@@ -148,10 +158,15 @@ class Terminal:
             if index == self.row:
                 cursor = len(rows) + len(pieces) - 1
             rows.extend(pieces)
-        self.rows, self.row, self.width = rows, cursor, width
+        self.grid, self.row, self.width = rows, cursor, width
+
+    @property
+    def rows(self) -> list[list[Cell]]:
+        """The cells as they show: an erased cell in a background is a space in it."""
+        return [[(char, style.removesuffix(_ERASED)) for char, style in row] for row in self.grid]
 
     def text(self) -> list[str]:
-        return ["".join(char for char, _ in row).rstrip() for row in self.rows]
+        return ["".join(char for char, _ in row).rstrip() for row in self.grid]
 
 
 def console(width: int = 60, height: int = 24) -> Console:
@@ -725,3 +740,42 @@ def test_a_token_in_a_live_code_line_writes_only_the_cells_that_changed() -> Non
     renderer.abort("")
     text = "Code:\n\n```python\nresult = compute(42)\n```\n"
     assert Terminal(60, 24).feed(written(target)).rows == one_shot(text)
+
+
+CODE_BLOCK = (
+    "Code:\n\n```python\n" + "".join(f"value_{n} = {n}\n" for n in range(22)) + "```\n\nDone.\n"
+)
+
+
+def test_a_code_row_s_background_is_an_erase_not_spaces() -> None:
+    """Padding spaces would make a narrowed terminal wrap every code row onto two."""
+    target = console(60, 24)
+    renderer = LiveRenderer(target, frame_seconds=0)
+    renderer.feed(TextDelta(CODE_BLOCK))
+    renderer.abort("")
+    data = written(target)
+    code_line = next(line for line in data.split("\n") if "value_3" in line)
+    assert code_line.rstrip("\r").endswith("\x1b[K\x1b[0m")
+    assert "   " * 10 not in code_line
+    assert Terminal(60).feed(data).rows == one_shot(CODE_BLOCK)
+
+
+def test_narrowing_while_a_code_block_streams_keeps_every_line_once() -> None:
+    target = console(60, 12)
+    terminal = Terminal(60, 12)
+    renderer = LiveRenderer(target, frame_seconds=0)
+    middle = CODE_BLOCK.index("value_18")
+    for piece in random_pieces(CODE_BLOCK[:middle], seed=5):
+        renderer.feed(TextDelta(piece))
+    terminal.feed(written(target))
+    mark = len(written(target))
+    target.width = 20
+    terminal.resize(20)
+    for piece in random_pieces(CODE_BLOCK[middle:], seed=6):
+        renderer.feed(TextDelta(piece))
+    renderer.abort("")
+    terminal.feed(written(target)[mark:])
+    text = [row.strip() for row in terminal.text()]
+    for n in range(22):
+        assert text.count(f"value_{n} = {n}") == 1, (n, text)
+    assert text.count("Done.") == 1

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.color import Color, ColorSystem
 from rich.console import COLOR_SYSTEMS, Console
 from rich.segment import Segment
+from rich.style import Style
 
 from llmchat.render.markdown import Row
 from llmchat.render.patch import ERASE_LINE_END, common_prefix, move_to_column, row_patch
@@ -58,15 +60,50 @@ def shown(row: Row) -> Row:
     return list(Segment.simplify(_unpadded(row)))
 
 
-def rows_to_ansi(console: Console, rows: list[Row], *, newline_after: bool) -> str:
+def background_fill(row: Row) -> tuple[Row, Color | None]:
+    """The row without its trailing run of blank cells on a background colour (a code
+    block's padding to the full width), and that background; (row, None) if none.
+
+    Such a run is written as an erase to the end of the line in the background colour
+    (terminals paint erased cells with the current background): the row on the screen
+    then ends where its text ends, and a terminal that is narrowed later does not wrap
+    each code row onto two (doubling the scrollback, or pushing live rows out of reach)."""
+    end = len(row)
+    fill: Color | None = None
+    while end:
+        segment = row[end - 1]
+        style = segment.style
+        if segment.control or style is None or style.bgcolor is None or segment.text.strip(" "):
+            break
+        if style != Style(bgcolor=style.bgcolor):
+            break  # a space with more than a background (a styled token): written as is
+        if fill is not None and style.bgcolor != fill:
+            break
+        fill = style.bgcolor
+        end -= 1
+    return (row[:end], fill) if fill is not None else (row, None)
+
+
+def _erase_on(background: Color, system: ColorSystem) -> str:
+    """Erase to the end of the line in `background`, then reset."""
+    codes = ";".join(background.downgrade(system).get_ansi_codes(foreground=False))
+    return f"\x1b[{codes}m{ERASE_LINE_END}\x1b[0m"
+
+
+def rows_to_ansi(
+    console: Console, rows: list[Row], *, newline_after: bool, fill_to_edge: bool = True
+) -> str:
     """Rows as the console would print them (colour system, NO_COLOR), joined by newlines.
 
     Written here rather than through `console.print`, whose machinery (render, crop, a
     capture buffer) cost more than a frame's whole diff: what it does to segments that
-    are already laid out is this loop (rich's `Console._render_buffer`)."""
+    are already laid out is this loop (rich's `Console._render_buffer`). With
+    `fill_to_edge` (the rows end where the screen's rows end), a trailing background run
+    is an erase in that colour (see `background_fill`)."""
     if not rows:
         return ""
     system = COLOR_SYSTEMS.get(console.color_system or "")
+    colour = system is not None and not console.no_color
     legacy = console.legacy_windows
     keep_control = console.is_terminal
     parts: list[str] = []
@@ -74,6 +111,9 @@ def rows_to_ansi(console: Console, rows: list[Row], *, newline_after: bool) -> s
         if index:
             parts.append("\n")
         segments: Iterable[Segment] = _unpadded(row)
+        fill: Color | None = None
+        if fill_to_edge:
+            segments, fill = background_fill(list(segments))
         if console.no_color and system is not None:
             segments = Segment.remove_color(segments)
         for text, style, control in segments:
@@ -81,9 +121,16 @@ def rows_to_ansi(console: Console, rows: list[Row], *, newline_after: bool) -> s
                 parts.append(style.render(text, color_system=system, legacy_windows=legacy))
             elif keep_control or not control:
                 parts.append(text)
+        if fill is not None and colour and system is not None:
+            parts.append(_erase_on(fill, system))
     if newline_after:
         parts.append("\n")
     return "".join(parts)
+
+
+def written_width(row: Row) -> int:
+    """How many cells of the row are written as characters (not a background erase)."""
+    return Segment.get_line_length(background_fill(row)[0])
 
 
 def _row_width(row: Row) -> int:
@@ -180,8 +227,16 @@ class Screen:
             at_end = not parts and self._at_end  # still where the last frame left it
             if not (at_end and patch.column == _row_width(old[index])):
                 parts.append(move_to_column(patch.column))
-            parts.append(rows_to_ansi(self._console, [patch.segments], newline_after=False))
-            if patch.erase_rest:
+            parts.append(
+                rows_to_ansi(
+                    self._console,
+                    [patch.segments],
+                    newline_after=False,
+                    fill_to_edge=patch.ends_row,
+                )
+            )
+            filled = patch.ends_row and background_fill(patch.segments)[1] is not None
+            if patch.erase_rest and not filled:
                 parts.append(ERASE_LINE_END)
             self._at_end = patch.ends_row and self._ends_short(new[index])
         moved = row != last or any(part.endswith("A") for part in parts)
@@ -196,6 +251,8 @@ class Screen:
     def _ends_short(self, row: Row) -> bool:
         """Whether the cursor after this row is still on it (the row is not full width:
         after a full row terminals wait to wrap, and moving from there is unreliable)."""
+        if background_fill(row)[1] is not None:
+            return False  # written as an erase: the cursor is where the text ended
         return _row_width(row) < self._console.width
 
     def close(self) -> None:
@@ -218,7 +275,7 @@ class Screen:
         if width >= self._live_width:
             up = len(self._live) - 1 - keep
         else:
-            lengths = [Segment.get_line_length(row) for row in self._live]
+            lengths = [written_width(row) for row in self._live]
             up = sum(max(1, -(-length // width)) for length in lengths) - 1
         if not up:
             return "\r" + ERASE_DOWN

@@ -338,22 +338,30 @@ def test_a_tall_code_block_is_printed_for_good_while_it_streams() -> None:
     assert [row.strip() for row in terminal.text()].count("x_10 = compute(10)  # step 10") == 1
 
 
-def test_resizing_mid_reply_keeps_every_word_once() -> None:
-    text = MIXED.split("---")[0] + "\n\n" + "Last words of the reply, streamed at the new width.\n"
-    target = console(60, 24)
-    terminal = Terminal(60)
+def narrowed_mid_reply(
+    text: str, middle: int, *, width: int, narrower: int, height: int = 24, seed: int = 3
+) -> Terminal:
+    """Stream `text` up to `middle` at `width`, narrow a reflowing terminal to `narrower`,
+    stream the rest: the terminal as the user sees it afterwards."""
+    target = console(width, height)
+    terminal = Terminal(width, height)
     renderer = LiveRenderer(target, frame_seconds=0)
-    middle = text.index("second item")
-    for piece in random_pieces(text[:middle], seed=3):
+    for piece in random_pieces(text[:middle], seed=seed):
         renderer.feed(TextDelta(piece))
     terminal.feed(written(target))
     mark = len(written(target))
-    target.width = 40
-    terminal.resize(40)
-    for piece in random_pieces(text[middle:], seed=4):
+    target.width = narrower
+    terminal.resize(narrower)
+    for piece in random_pieces(text[middle:], seed=seed + 1):
         renderer.feed(TextDelta(piece))
     renderer.abort("")
-    terminal.feed(written(target)[mark:])
+    return terminal.feed(written(target)[mark:])
+
+
+def test_resizing_mid_reply_keeps_every_word_once() -> None:
+    text = MIXED.split("---")[0] + "\n\n" + "Last words of the reply, streamed at the new width.\n"
+    middle = text.index("second item")
+    terminal = narrowed_mid_reply(text, middle, width=60, narrower=40, seed=3)
     # Rows printed before the resize were re-wrapped by the terminal, words cut anywhere.
     seen = "".join("".join(terminal.text()).split())
     assert seen == "".join("".join(Terminal(60).feed(printed_once(text, 60)).text()).split())
@@ -761,20 +769,8 @@ def test_a_code_row_s_background_is_an_erase_not_spaces() -> None:
 
 
 def test_narrowing_while_a_code_block_streams_keeps_every_line_once() -> None:
-    target = console(60, 12)
-    terminal = Terminal(60, 12)
-    renderer = LiveRenderer(target, frame_seconds=0)
     middle = CODE_BLOCK.index("value_18")
-    for piece in random_pieces(CODE_BLOCK[:middle], seed=5):
-        renderer.feed(TextDelta(piece))
-    terminal.feed(written(target))
-    mark = len(written(target))
-    target.width = 20
-    terminal.resize(20)
-    for piece in random_pieces(CODE_BLOCK[middle:], seed=6):
-        renderer.feed(TextDelta(piece))
-    renderer.abort("")
-    terminal.feed(written(target)[mark:])
+    terminal = narrowed_mid_reply(CODE_BLOCK, middle, width=60, narrower=20, height=12, seed=5)
     text = [row.strip() for row in terminal.text()]
     for n in range(22):
         assert text.count(f"value_{n} = {n}") == 1, (n, text)

@@ -110,10 +110,8 @@ def rows_to_ansi(
     for index, row in enumerate(rows):
         if index:
             parts.append("\n")
-        segments: Iterable[Segment] = _unpadded(row)
-        fill: Color | None = None
-        if fill_to_edge:
-            segments, fill = background_fill(list(segments))
+        body, fill = background_fill(_unpadded(row)) if fill_to_edge else (_unpadded(row), None)
+        segments: Iterable[Segment] = body
         if console.no_color and system is not None:
             segments = Segment.remove_color(segments)
         for text, style, control in segments:

@@ -102,13 +102,14 @@ def fit_status(status: str, width: int) -> str:
 
 
 class Ticker:
-    """Calls `tick` every TICK_SECONDS on a daemon thread until stopped.
+    """Calls `tick` on a daemon thread until stopped: TICK_SECONDS after the last call,
+    or as many seconds as that call returned (never fewer than TICK_SECONDS).
 
     The renderer's lock is the caller's business: `tick` takes it, so the spinner and
     a pending redraw never interleave with what the main thread writes.
     """
 
-    def __init__(self, tick: Callable[[], None]) -> None:
+    def __init__(self, tick: Callable[[], float | None]) -> None:
         self._tick = tick
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="llmchat-render", daemon=True)
@@ -123,5 +124,6 @@ class Ticker:
             self._thread.join()
 
     def _run(self) -> None:
-        while not self._stop.wait(TICK_SECONDS):
-            self._tick()
+        delay = TICK_SECONDS
+        while not self._stop.wait(delay):
+            delay = max(TICK_SECONDS, self._tick() or 0.0)

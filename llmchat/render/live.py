@@ -5,6 +5,11 @@ Work is done in frames, at most one per FRAME_SECONDS (fewer when the live block
 expensive to draw), so a fast stream costs a bounded number of redraws; a frame writes
 only what changed on the screen (see screen.py); a daemon thread animates the spinner
 and draws what a stalled stream left pending. Both take one lock.
+
+`feed` only queues the event: it runs once per chunk, each time in a process that has just
+woken from waiting on the network with cold caches, where even a few lines of Python cost
+tens of microseconds (bench/render_bench.py --paced --floor). The queue is taken in
+frames, where a batch of events costs little more than one.
 """
 
 from __future__ import annotations
@@ -79,6 +84,10 @@ class LiveRenderer:
         self._printed = False
         self._spinning = False
         self._dirty = False
+        # Events fed and not yet taken: appended by `feed` without the lock (list.append
+        # is atomic), taken under it by `_take_inbox` (see there).
+        self._inbox: list[ChatEvent] = []
+        self._last_kind: type | None = None
         self._closed = False
         self._next_frame = 0.0
         self._finish_reason: str | None = None
@@ -91,23 +100,45 @@ class LiveRenderer:
         self._ticker.start()
 
     def feed(self, event: ChatEvent) -> None:
-        with self._lock:
-            if self._closed:
-                return
+        """Queue the event; draw a frame if one is due.
+
+        A change of kind (reasoning to answer) is taken at once, so the times the status
+        line reports (first token, how long the model thought) are when it arrived.
+        """
+        self._inbox.append(event)
+        kind = type(event)
+        if kind is not self._last_kind or time.monotonic() >= self._next_frame:
+            self._last_kind = kind
+            with self._lock:
+                if self._closed:
+                    return
+                self._take_inbox()
+                if self._dirty and time.monotonic() >= self._next_frame:
+                    self._frame()
+
+    def _take_inbox(self) -> None:
+        """Apply the queued events, oldest first (the caller holds the lock).
+
+        Only the first `count` are taken and then deleted, never the list swapped: an event
+        `feed` appends meanwhile stays queued for the next take.
+        """
+        inbox = self._inbox
+        count = len(inbox)
+        for event in inbox[:count]:
             if isinstance(event, TextDelta):
                 self._on_text(event.text)
             elif isinstance(event, ReasoningDelta):
                 self._on_reasoning(event.text)
             elif isinstance(event, Finish):
                 self._finish_reason = event.reason
-            if self._dirty and time.monotonic() >= self._next_frame:
-                self._frame()
+        del inbox[:count]
 
     def finish(self, stats: TurnStats) -> None:
         self._stop_ticker()
         with self._lock:
             if self._closed:
                 return
+            self._take_inbox()
             now = time.monotonic()
             first = self._first_token
             status = status_text(
@@ -122,6 +153,7 @@ class LiveRenderer:
         self._stop_ticker()
         with self._lock:
             if not self._closed:
+                self._take_inbox()  # what arrived before the interruption is kept
                 self._close(note)
 
     def _on_text(self, text: str) -> None:
@@ -175,12 +207,19 @@ class LiveRenderer:
             self._ticker.stop()
             self._ticker = None
 
-    def _tick(self) -> None:
+    def _tick(self) -> float | None:
+        """Animate the spinner, or draw what a stalled stream left; returns when to wake.
+
+        While the reply flows, `feed` draws the frames: this thread wakes when the next
+        one is due (not every tick), to draw it if no event came to do so.
+        """
         with self._lock:
             if self._closed:
-                return
+                return None
+            self._take_inbox()
             if self._spinning or (self._dirty and time.monotonic() >= self._next_frame):
                 self._frame()
+            return None if self._spinning else self._next_frame - time.monotonic()
 
     def _frame(self, *, final: bool = False) -> None:
         """Print what became final, redraw what is live; schedule the next frame by cost.

@@ -225,6 +225,9 @@ def child(mode: str, doc_path: str, result_path: str) -> None:
     import_s = _cpu() - before_import
     text = Path(doc_path).read_text(encoding="utf-8")
     tokens = split_tokens(text)
+    # The events are built before the clock starts: building them is the wire's work
+    # (wire/sse.py), which the paced loop alone does not do either.
+    events = [TextDelta(token) for token in tokens]
     env = Environment.from_process()
     result: dict[str, Any] = {"tokens": len(tokens), "import_s": import_s}
     cpu, wall = _cpu(), time.perf_counter()
@@ -234,12 +237,17 @@ def child(mode: str, doc_path: str, result_path: str) -> None:
     if mode.startswith("idle-"):
         # The paced loop alone (its sleeps and clock reads wake the process 2,000 times
         # a minute): what the paced figures hold that is not the renderer's.
+        # Its bookkeeping is the paced loop's, less the renderer.
         began, idle_rate = time.monotonic(), float(mode[5:])
-        for index in range(len(tokens)):
+        idle_dues: list[float] = []
+        idle_fed: list[float] = []
+        for index in range(len(events)):
             due = began + index / idle_rate
+            idle_dues.append(due)
             now = time.monotonic()
             if now < due:
                 time.sleep(due - now)
+            idle_fed.append(time.monotonic())
     elif mode in ("live", "plain") or rate:
         renderer = make_renderer(env)
         if mode.startswith("final-"):
@@ -255,7 +263,7 @@ def child(mode: str, doc_path: str, result_path: str) -> None:
         behind = 0.0
         dues: list[float] = []
         fed: list[float] = []
-        for index, token in enumerate(tokens):
+        for index, event in enumerate(events):
             if rate:
                 due = began + index / rate
                 dues.append(due)
@@ -266,7 +274,7 @@ def child(mode: str, doc_path: str, result_path: str) -> None:
                     behind = max(behind, now - due)
             if rate:
                 fed.append(time.monotonic())
-            renderer.feed(TextDelta(token))
+            renderer.feed(event)
         last = time.monotonic()
         renderer.finish(TurnStats(usage=Usage(completion_tokens=len(tokens))))
         result["finish_s"] = time.monotonic() - last

@@ -40,14 +40,16 @@ from llmchat.render.thinking import ThinkingStream, thought_for
 
 FRAME_SECONDS = 1 / 20
 # A frame that took t seconds of CPU delays the next one by FRAME_COST_FACTOR * t:
-# redrawing takes at most about 1/60 of a core, so a fast reply cannot make us fall
+# redrawing takes at most about 1/120 of a core, so a fast reply cannot make us fall
 # behind and a slow one does not spend its CPU redrawing the same block. At 100 tokens/s
-# a frame costs 1-2 ms (a code line, a paragraph), so that is 8-10 frames a second; a
-# factor of 10 (20 frames a second) tripled the CPU of a reply for a display that reads
-# no better (bench/render_bench.py --paced, docs/benchmarks.md). CPU, not wall time: on a
-# busy machine the wall time of a frame includes waiting for a core, and counting it would
-# space frames out for what other programs do.
-FRAME_COST_FACTOR = 60.0
+# a frame costs 1-2 ms (a code line, a paragraph, each in a process woken with cold
+# caches), so that is about 5 frames a second. The factor is what issue 16 asks of a
+# reply at that pace, at most 3x the CPU of rendering it once: 60 (8 frames a second)
+# cost 3.8x, 100 cost 3.0x, 120 cost 2.8x (bench/render_bench.py --paced 100 --runs 3,
+# docs/benchmarks.md). CPU, not wall time: on a busy machine the wall time of a frame
+# includes waiting for a core, and counting it would space frames out for what other
+# programs do.
+FRAME_COST_FACTOR = 120.0
 # ... but never more than this between frames: a one-off cost (a code block's lexer is
 # compiled on first use: 50 ms) must not freeze the display for half a second.
 MAX_FRAME_SECONDS = 1 / 4

@@ -10,46 +10,24 @@ files (today's speed), with one warning. It never writes to a chat file.
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from pathlib import Path
 
-from llmchat.errors import ConfigError
+from llmchat.store.index_connection import INDEX_FILE, IndexConnection, Progress, is_busy
+from llmchat.store.index_files import FileStats, chat_files, chat_path, chats_dir_mtime
 from llmchat.store.index_schema import ChatFolder, index_file
-from llmchat.store.index_tables import (
-    INDEX_VERSION,
-    UNANSWERED_INDEX,
-    create_schema,
-    fts_available,
-)
+from llmchat.store.index_tables import create_schema
 
-INDEX_FILE = "chats-index.sqlite3"
-CHATS_DIR = "chats"
-SUFFIX = ".jsonl"
 BATCH = 500  # files per transaction in a rebuild: an interrupt loses at most one batch
 RECENT = 64  # chats stat-ed on every open, newest written first
 SWEEP_EVERY_S = 86_400  # and every file once a day (6 s at 50,000 chats on a loaded machine)
-BUSY_MS = 10_000  # how long a second llmchat waits for the first one's transaction
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
-Progress = Callable[[int, int], None]
-Warn = Callable[[str], None]
+# INDEX_FILE and Progress are asked for here by the listing, the tests and bench/.
+__all__ = ["BATCH", "INDEX_FILE", "RECENT", "SWEEP_EVERY_S", "ChatIndex", "Progress"]
 
 
-def _is_busy(exc: sqlite3.Error) -> bool:
-    """Another process holds the lock past busy_timeout: the index is fine, just not ours."""
-    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
-
-
-def _quiet(_: str) -> None:
-    pass
-
-
-class ChatIndex:
-    """One connection to the index of `<data_dir>/chats/`.
+class ChatIndex(IndexConnection):
+    """One connection to the index of `<data_dir>/chats/` (the file itself: index_connection.py).
 
     `open()` returns a connection in step with the files, whatever state the index file
     was in; `fts` says whether full-text search (FTS5 trigram) is there. `note_write()`
@@ -57,29 +35,7 @@ class ChatIndex:
     swallowed after one warning, because a cache must never stop a chat being saved.
     """
 
-    def __init__(
-        self,
-        data_dir: Path,
-        *,
-        warn: Warn = _quiet,
-        progress: Progress | None = None,
-        in_memory: bool = False,
-    ) -> None:
-        self.data_dir = Path(data_dir)
-        self.path = self.data_dir / INDEX_FILE
-        self.fts = fts_available()
-        self._warn = warn
-        self._warned = False
-        self._progress = progress
-        self._in_memory = in_memory
-        self._conn: sqlite3.Connection | None = None
-        self.fallback_reason: str | None = None
-
-    @property
-    def chats_dir(self) -> Path:
-        return self.data_dir / CHATS_DIR
-
-    # --- opening --------------------------------------------------------------------
+    # --- opening, in step ------------------------------------------------------------
 
     def open(self) -> sqlite3.Connection:
         """A connection whose rows match the chat files now. Never raises for a bad index:
@@ -111,7 +67,7 @@ class ChatIndex:
             self._conn = self._open_file()
             self.sync()
         except sqlite3.DatabaseError as exc:
-            if _is_busy(exc):
+            if is_busy(exc):
                 raise
             self.close()
             self._remove_files()
@@ -129,7 +85,7 @@ class ChatIndex:
             if not self.path.is_file() or self.path.stat().st_size == 0:
                 return None
             conn = self._conn or self._open_existing()
-            dir_mtime = self._dir_mtime()
+            dir_mtime = chats_dir_mtime(self.chats_dir)
             if dir_mtime != self._meta("dir_mtime"):
                 return self._latest_after_a_change(dir_mtime)
             self._sync_recent()  # a line appended behind our back to a recent chat
@@ -143,7 +99,7 @@ class ChatIndex:
         """A chat was made or deleted behind the index's back: the newest file by a stat
         of each (what the caller would do anyway), and the index brought in step on the
         way when only a few files changed; a rebuild is left to the next listing."""
-        on_disk = self._files()
+        on_disk = chat_files(self.chats_dir)
         try:
             if self._sweep(on_disk, at_most=RECENT) is not None:
                 self._stamp_sweep(dir_mtime)
@@ -158,118 +114,7 @@ class ChatIndex:
             self._remove_files()
         return self.open()
 
-    def _connect(self, target: str) -> sqlite3.Connection:
-        # isolation_level=None: we say where transactions begin (BEGIN IMMEDIATE).
-        conn = sqlite3.connect(target, timeout=BUSY_MS / 1000, isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
-        return conn
-
-    def _open_file(self) -> sqlite3.Connection:
-        """The index file, made anew when it is missing, corrupt or of another version."""
-        try:
-            return self._open_existing()
-        except sqlite3.DatabaseError as exc:
-            if _is_busy(exc):
-                raise
-            self.close()
-            self._remove_files()
-            return self._open_existing()
-
-    def _open_existing(self) -> sqlite3.Connection:
-        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fresh = not self.path.exists() or self.path.stat().st_size == 0
-        conn = self._connect(str(self.path))
-        self._conn = conn
-        if fresh and hasattr(os, "chmod"):
-            os.chmod(self.path, 0o600)  # chat text is in here: as private as the chats
-        conn.execute("PRAGMA journal_mode = WAL")  # readers never wait for a writer
-        conn.execute("PRAGMA synchronous = NORMAL")  # a cache: losing the last commit is fine
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version == INDEX_VERSION:
-            # A cheap look at the pages we use: a truncated or scribbled file fails here.
-            conn.execute("SELECT count(*) FROM chats").fetchone()
-            if self.fts:
-                conn.execute("SELECT rowid FROM fts WHERE fts MATCH 'zzz' LIMIT 1").fetchall()
-            with suppress(sqlite3.OperationalError):  # read-only: the count scans instead
-                conn.execute(UNANSWERED_INDEX)
-            return conn
-        if version != 0 or conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-            raise sqlite3.DatabaseError(f"index version {version}, not {INDEX_VERSION}")
-        with self.transaction():
-            create_schema(conn, fts=self.fts)
-        return conn
-
-    def _remove_files(self) -> None:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            with suppress(FileNotFoundError):
-                os.unlink(f"{self.path}{suffix}")
-
-    def close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            finally:
-                self._conn = None
-
-    def warn_once(self, message: str) -> None:
-        if not self._warned:
-            self._warned = True
-            self._warn(message)
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT: takes the write lock up front, so two processes
-        queue (busy_timeout) instead of failing half-way with SQLITE_BUSY."""
-        conn = self._conn
-        assert conn is not None
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
     # --- keeping in step ------------------------------------------------------------
-
-    def _files(self) -> dict[str, tuple[int, int]]:
-        """{id: (size, mtime_ns)} of every chat file."""
-        found: dict[str, tuple[int, int]] = {}
-        try:
-            entries = os.scandir(self.chats_dir)
-        except (FileNotFoundError, NotADirectoryError):
-            return found  # no chats saved yet, or a data dir that cannot hold any
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot read the saved chats in {self.chats_dir} ({exc.strerror})",
-                "check the permissions of the data dir (LLMCHAT_DATA_DIR)",
-            ) from exc
-        with entries:
-            for entry in entries:
-                name = entry.name
-                if not name.endswith(SUFFIX) or not _ID_RE.match(name[: -len(SUFFIX)]):
-                    continue
-                try:
-                    st = entry.stat()
-                except OSError:
-                    continue  # deleted while we looked
-                found[name[: -len(SUFFIX)]] = (st.st_size, st.st_mtime_ns)
-        return found
-
-    def _dir_mtime(self) -> int | None:
-        try:
-            return os.stat(self.chats_dir).st_mtime_ns
-        except OSError:
-            return None
-
-    def _meta(self, key: str) -> int | None:
-        assert self._conn is not None
-        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return int(row[0]) if row is not None and row[0] is not None else None
-
-    def _set_meta(self, key: str, value: int | None) -> None:
-        assert self._conn is not None
-        self._conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     def sync(self, *, full: bool = False) -> int:
         """Index what changed since last time; returns how many chat files were read.
@@ -283,7 +128,7 @@ class ChatIndex:
         """
         conn = self._conn
         assert conn is not None
-        dir_mtime = self._dir_mtime()
+        dir_mtime = chats_dir_mtime(self.chats_dir)
         swept_at = self._meta("swept_at") or 0
         fresh_sweep = time.time() - swept_at < SWEEP_EVERY_S
         if (
@@ -293,7 +138,7 @@ class ChatIndex:
             and fresh_sweep
         ):
             return self._sync_recent()
-        read = self._sweep(self._files())
+        read = self._sweep(chat_files(self.chats_dir))
         self._stamp_sweep(dir_mtime)
         return read or 0
 
@@ -306,7 +151,7 @@ class ChatIndex:
         ).fetchall()
         for chat_id, size, mtime_ns in rows:
             try:
-                st = os.stat(self.chats_dir / f"{chat_id}{SUFFIX}")
+                st = os.stat(chat_path(self.chats_dir, chat_id))
             except OSError:
                 return self.sync(full=True)  # gone without the directory changing: look again
             if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
@@ -315,9 +160,7 @@ class ChatIndex:
             self._index_all(changed)
         return len(changed)
 
-    def _sweep(
-        self, on_disk: dict[str, tuple[int, int]], *, at_most: int | None = None
-    ) -> int | None:
+    def _sweep(self, on_disk: FileStats, *, at_most: int | None = None) -> int | None:
         """Bring the rows in line with `on_disk` ({id: (size, mtime_ns)}); how many files
         were read, or None, having changed nothing, when more than `at_most` files were
         made, changed or deleted."""
@@ -358,7 +201,7 @@ class ChatIndex:
             folder = ChatFolder(conn, fts=self.fts)
             with self.transaction():
                 for cid in changed[start : start + BATCH]:
-                    index_file(conn, folder, cid, self.chats_dir / f"{cid}{SUFFIX}")
+                    index_file(conn, folder, cid, chat_path(self.chats_dir, cid))
                 folder.flush()
             if self._progress is not None:
                 self._progress(min(start + BATCH, total), total)
@@ -376,10 +219,10 @@ class ChatIndex:
                 self._conn = self._open_file()
             folder = ChatFolder(self._conn, fts=self.fts)
             with self.transaction() as conn:
-                new = index_file(conn, folder, chat_id, self.chats_dir / f"{chat_id}{SUFFIX}")
+                new = index_file(conn, folder, chat_id, chat_path(self.chats_dir, chat_id))
                 folder.flush()
                 if new and self._meta("dir_mtime") is not None:
-                    self._set_meta("dir_mtime", self._dir_mtime())
+                    self._set_meta("dir_mtime", chats_dir_mtime(self.chats_dir))
         except (sqlite3.Error, OSError) as exc:
             self.warn_once(f"chat index not updated ({exc}); it catches up next time")
             self.close()

@@ -1,6 +1,6 @@
 """How one chat file's new lines are folded into the chat index (tables: index_tables.py).
 
-No file listing and no opening policy here (see chat_index.py): only "these bytes of
+No file listing and no opening policy here (see index.py): only "these bytes of
 this chat become these rows", so a full rebuild, a sync after a file changed behind our
 back and the update after one appended message all go through the same code.
 The JSONL files are the truth; nothing here ever writes to them.

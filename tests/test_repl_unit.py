@@ -18,7 +18,8 @@ from llmchat.engine.session import ChatSession
 from llmchat.environment import Environment
 from llmchat.events import Usage
 from llmchat.repl.commands import ReplState, dispatch
-from llmchat.repl.loop import Repl, SlashCompleter
+from llmchat.repl.completion import SlashCompleter
+from llmchat.repl.loop import Repl
 
 
 @pytest.fixture

@@ -7,127 +7,33 @@ and keeps what arrived; at the prompt it only clears the line; Ctrl+D quits.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import threading
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.application.current import get_app
-from prompt_toolkit.completion import CompleteEvent, Completer, Completion
-from prompt_toolkit.document import Document
-from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import HTML, FormattedText
-from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
-from prompt_toolkit.output import Output
 
 from llmchat.config import CliFlags
 from llmchat.engine import served_models
 from llmchat.environment import Environment
 from llmchat.errors import EXIT_OK, LLMChatError, UsageError
-from llmchat.interrupts import sigint_deferred, sigint_ignored, sigint_once
+from llmchat.interrupts import sigint_ignored, sigint_once
 from llmchat.render.terminal import quiet_typeahead
-from llmchat.render.wrapping import wrap_text
 from llmchat.repl import commands
 from llmchat.repl.commands import ReplState, Reply
 from llmchat.repl.commands.registry import WarningHold
+from llmchat.repl.completion import SlashCompleter
 from llmchat.repl.history import private_history
+from llmchat.repl.prompt import key_bindings, plain_output
 from llmchat.repl.toolbar import THINK_PREFIX, fit_toolbar, mode_parts
+from llmchat.repl.transcript import copy_to_clipboard, is_long, say, show_summary
+from llmchat.repl.turns import TurnRunner
 
 if TYPE_CHECKING:
     from llmchat.cli.chat import RoleChoice
     from llmchat.engine.session import ChatSession
-    from llmchat.engine.turn import Turn
     from llmchat.start import StartOptions
-
-
-class SlashCompleter(Completer):
-    """Completes /commands, then model names after /model and providers after /provider."""
-
-    def __init__(self, state: ReplState) -> None:
-        self.state = state
-
-    def get_completions(self, document: Document, event: CompleteEvent) -> Iterable[Completion]:
-        text = document.text_before_cursor
-        if not text.startswith("/") or "\n" in text:
-            return
-        name, space, arg = text[1:].partition(" ")
-        if space and commands.completes_paths(name.lower()):
-            yield from self._paths(arg, event)
-            return
-        if not space:
-            for cmd in commands.listed():
-                if cmd.name.startswith(name.lower()):
-                    yield Completion(
-                        "/" + cmd.name, start_position=-len(text), display_meta=cmd.summary
-                    )
-            return
-        for candidate in commands.completions_for(self.state.session, name.lower(), self.state):
-            if candidate.lower().startswith(arg.lower()):
-                yield Completion(candidate, start_position=-len(arg))
-
-    def _paths(self, arg: str, event: CompleteEvent) -> Iterable[Completion]:
-        """File paths for the last word of the argument (`/file a.py b/<Tab>`)."""
-        from prompt_toolkit.completion import PathCompleter
-
-        word = arg.rsplit(" ", 1)[-1]
-        yield from PathCompleter(expanduser=True).get_completions(Document(word), event)
-
-
-def _plain_output(env: Environment) -> Output | None:
-    """On TERM=dumb, prompt_toolkit still shows and blinks the cursor with escape
-    sequences; this output writes the text alone (None: prompt_toolkit's own choice)."""
-    if not env.dumb or not env.stdout_isatty:
-        return None
-    from prompt_toolkit.output.vt100 import Vt100_Output
-
-    class TextOnlyOutput(Vt100_Output):
-        def write_raw(self, data: str) -> None:
-            """Everything but text comes through here: drop it."""
-
-    return TextOnlyOutput.from_pty(env.stdout, term="dumb")
-
-
-#: Inputs longer than this are summed up in the transcript (a paste of a whole file).
-LONG_INPUT_LINES = 8
-
-
-def _is_long(text: str) -> bool:
-    return text.count("\n") >= LONG_INPUT_LINES
-
-
-def input_summary(text: str, width: int, shown: int = 2) -> list[str]:
-    """A long input as the transcript keeps it: its first lines, then how many in all."""
-    lines = text.split("\n")
-    room = max(10, width - 3)
-    head = [line if len(line) <= room else line[: room - 1] + "…" for line in lines[:shown]]
-    return [*head, f"… {len(lines)} lines"]
-
-
-def _key_bindings() -> KeyBindings:
-    bindings = KeyBindings()
-
-    @bindings.add("escape", "enter")
-    def _newline(event: KeyPressEvent) -> None:
-        event.current_buffer.insert_text("\n")
-
-    @bindings.add("c-c")
-    def _clear(event: KeyPressEvent) -> None:
-        # prompt_toolkit's own binding fails ("Application is not running") on the second
-        # of several Ctrl+C read at once, as a storm of them is.
-        future = event.app.future
-        if future is not None and not future.done():
-            event.app.exit(exception=KeyboardInterrupt(), style="class:aborting")
-
-    @bindings.add("enter", filter=Condition(lambda: _is_long(get_app().current_buffer.text)))
-    def _accept_long(event: KeyPressEvent) -> None:
-        # A screenful of the paste's tail would stay in the transcript (drawn again on
-        # accept, under a stale toolbar): erase it; the REPL prints a summary instead.
-        event.app.erase_when_done = True
-        event.current_buffer.validate_and_handle()
-
-    return bindings
 
 
 class Repl:
@@ -141,11 +47,12 @@ class Repl:
             history=private_history(env.data_dir, self._notes.append),
             completer=SlashCompleter(state),
             complete_while_typing=False,
-            key_bindings=_key_bindings(),
+            key_bindings=key_bindings(),
             bottom_toolbar=self._toolbar,
             enable_history_search=False,
-            output=_plain_output(env),
+            output=plain_output(env),
         )
+        self.turns = TurnRunner(env, state)
         self._warmed = False
         state.ask_user = self._ask_line
 
@@ -167,14 +74,7 @@ class Repl:
     # --- screen helpers -------------------------------------------------------
 
     def say(self, text: str, *, dim: bool = False, error: bool = False) -> None:
-        if not text:
-            return
-        text = "\n".join(wrap_text(self.env.printable(text), self.env.width()))
-        if self.env.color and (dim or error):
-            code = "31" if error else "2"
-            text = f"\x1b[{code}m{text}\x1b[0m"
-        self.env.stdout.write(text + "\n")
-        self.env.stdout.flush()
+        say(self.env, text, dim=dim, error=error)
 
     def _toolbar(self) -> FormattedText:
         """provider · model · tokens · cost: whole parts dropped, never digits cut, when narrow."""
@@ -245,8 +145,8 @@ class Repl:
             prefill = ""
             if not line.strip():
                 continue
-            if _is_long(line):
-                self._show_summary(line)
+            if is_long(line):
+                show_summary(self.env, line)
             reply: Reply | None = None
             try:
                 # However many Ctrl+C arrive, one interrupts; the rest fall on the tidy-up.
@@ -261,14 +161,6 @@ class Repl:
             if reply.prefill is not None:
                 prefill = reply.prefill
 
-    def _show_summary(self, line: str) -> None:
-        head, *rest = input_summary(line, self.env.width())
-        prompt = self.env.printable("›")
-        self.env.stdout.write(
-            f"\x1b[1m{prompt}\x1b[0m {head}\n" if self.env.color else f"{prompt} {head}\n"
-        )
-        self.say("\n".join("  " + part for part in rest), dim=True)
-
     def _show_notes(self) -> None:
         notes, self._notes[:] = list(self._notes), []
         for note in notes:
@@ -276,7 +168,7 @@ class Repl:
 
     def _handle(self, line: str) -> Reply | None:
         if commands.parse(line) is None:
-            self.ask(commands.unescape(line))
+            self.turns.ask(commands.unescape(line))
             return None
         try:
             reply = commands.dispatch(self.state, line)
@@ -288,75 +180,12 @@ class Repl:
             return None
         self.say(reply.text, dim=not reply.error, error=reply.error)
         if reply.copy is not None:
-            self._copy(reply.copy)
+            copy_to_clipboard(self.env, reply.copy)
         if reply.ask is not None:
-            self.ask(reply.ask)
+            self.turns.ask(reply.ask)
         if reply.turn is not None:
-            self._show(reply.turn)
+            self.turns.show(reply.turn)
         return reply
-
-    def _copy(self, text: str) -> None:
-        payload = base64.b64encode(text.encode("utf-8")).decode("ascii")
-        self.env.stdout.write(f"\x1b]52;c;{payload}\x07")
-        self.env.stdout.flush()
-
-    def ask(self, question: str) -> None:
-        files = self.state.pending_files
-        try:
-            if files:
-                from llmchat.inputs.attachments import compose_question
-                from llmchat.inputs.fit import check_attachments_fit
-
-                question = compose_question(question, files)
-                check_attachments_fit(self.session, question, files)
-            with sigint_deferred():  # the question is written to disk in there
-                turn = self.session.start_turn(question)
-        except LLMChatError as err:
-            self.say(err.one_line(), error=True)
-            if files:
-                self.say("the files stay attached (/file off drops them)", dim=True)
-            return
-        files.clear()
-        self._show(turn)
-
-    def _show(self, turn: Turn) -> None:
-        """The reply on screen; warnings raised meanwhile are held and printed after it."""
-        held: list[str] = []
-        self.state.hold.held = held
-        try:
-            self._show_turn(turn)
-        except KeyboardInterrupt:
-            turn.interrupt()  # stopped before the reply began: the question awaits /retry
-            self.say("[interrupted]", dim=True)
-        finally:
-            self.state.hold.held = None
-            for warning in held:
-                self.say("warning: " + warning, dim=True)
-
-    def _show_turn(self, turn: Turn) -> None:
-        from llmchat.render import make_renderer, show_turn
-
-        for note in turn.notes:
-            self.say(note, dim=True)
-        renderer = make_renderer(
-            self.env, show_reasoning=self.session.show_reasoning, raw=self.state.raw
-        )
-        try:
-            if not show_turn(turn, renderer, interrupted_note="[interrupted]"):
-                return
-        except LLMChatError as err:
-            self.say(err.one_line(), error=True)
-            self.say("your message is kept: /retry sends it again (or press Up)", dim=True)
-            return
-        for warning in turn.warnings:
-            self.say("warning: " + warning, dim=True)
-        if self.session.output.wants_json and not turn.plain and turn.state == "done":
-            from llmchat.structured.output import InvalidAnswerError, check_answer
-
-            try:
-                check_answer(turn.answer, self.session.output.schema)
-            except InvalidAnswerError as err:
-                self.say(f"warning: {err.message} (/retry asks again)", error=True)
 
 
 def run_repl(

@@ -432,11 +432,12 @@ def test_ctrl_c_in_the_middle_of_a_frame_loses_nothing(renders: int) -> None:
         for piece in random_pieces(MIXED, seed=8):
             fed += piece
             renderer.feed(TextDelta(piece))
-    renderer.abort("[interrupted]")
+    renderer.finish(TurnStats(interrupted=True))  # what show_turn does after Ctrl+C
     terminal = Terminal(60).feed(written(target))
     expected = one_shot(fed)
     assert terminal.rows[: len(expected)] == expected
-    assert terminal.text()[len(expected) - 1 :] == ["", "[interrupted]", ""]
+    gap, status, end = terminal.text()[len(expected) - 1 :]
+    assert (gap, end) == ("", "") and status.endswith(" · interrupted")
 
 
 def test_status_line_and_spinner() -> None:
@@ -560,6 +561,48 @@ def test_no_color_and_raw_on_a_terminal() -> None:
     assert output.index("pondering") < output.index("Thought for") < output.index("# Raw")
 
 
+def _dumb_terminal() -> Environment:
+    return Environment(
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+        stdout_isatty=True,
+        no_color=True,
+        vars={"TERM": "dumb"},
+        columns=80,
+    )
+
+
+def test_plain_on_a_terminal_leaves_a_blank_row_before_the_status_line_as_live_does() -> None:
+    """TERM=dumb and --raw: the reply, a blank row, the status line; after Ctrl+C the
+    status line ends "interrupted" (what show_turn asks of every renderer)."""
+    usage = Usage(completion_tokens=4)
+    for stats, last in [
+        (TurnStats(usage=usage, cost="$0.01"), "$0.01"),
+        (TurnStats(usage=usage, cost="$0.01", interrupted=True), "$0.01 · interrupted"),
+    ]:
+        env = _dumb_terminal()
+        renderer = make_renderer(env)
+        renderer.feed(TextDelta("the answer"))
+        renderer.finish(stats)
+        lines = env.stdout.getvalue().split("\n")  # type: ignore[attr-defined]
+        assert lines[:2] == ["the answer", ""] and lines[-1] == ""
+        assert lines[2].startswith("4 tokens · ") and lines[2].endswith(last)
+
+    env = _dumb_terminal()
+    renderer = make_renderer(env)
+    renderer.finish(TurnStats(interrupted=True))  # Ctrl+C before the first word
+    assert env.stdout.getvalue() == "interrupted\n"  # type: ignore[attr-defined]
+
+
+def test_an_interrupted_reply_into_a_pipe_says_so_on_stderr_only() -> None:
+    env = _pipe_env()
+    renderer = make_renderer(env)
+    renderer.feed(TextDelta("half an ans"))
+    renderer.finish(TurnStats(usage=Usage(completion_tokens=4), interrupted=True))
+    assert env.stdout.getvalue() == "half an ans\n"  # type: ignore[attr-defined]
+    assert env.stderr.getvalue() == "interrupted\n"  # type: ignore[attr-defined]
+
+
 SAMPLES = [
     "Hello world 这是一个很长的中文句子，没有空格，所以必须在汉字之间换行，而不是整句移走。",
     "TextualはPythonの高速アプリケーション開発フレームワークです「括弧」も（テスト）。",
@@ -678,9 +721,12 @@ def test_ctrl_c_in_a_pty_is_not_echoed_and_repeats_no_line(
     child.close()
     assert child.exitstatus == 130
     assert "^C" not in output
-    lines = [line for line in Terminal(100, 24).feed(output).text() if "print('line" in line]
+    shown = Terminal(100, 24).feed(output).text()
+    lines = [line for line in shown if "print('line" in line]
     assert len(lines) == len(set(lines))
-    assert "interrupted" in output
+    status = max(i for i, line in enumerate(shown) if "interrupted" in line)
+    assert shown[status - 1] == ""  # a blank row, then the status line a reply ends with
+    assert re.fullmatch(r"~\d+ tokens · .* · interrupted", shown[status].rstrip())
 
 
 def _token_pieces(text: str) -> list[str]:

@@ -182,3 +182,39 @@ def test_banner_errors_and_the_replayed_exchange_wrap_at_words_at_40_columns(
     for word in long_answer.split():
         assert word.strip(",") in " ".join(words)  # every word whole, none cut in two
     assert any("Alt+Enter" in line for line in lines)
+
+
+def _under_the_reply(rows: list[str], needle: str) -> tuple[str, str, str]:
+    """The reply's last row, the row after it and the status row (the last with `needle`)."""
+    rows = [row.rstrip() for row in rows]
+    at = max(i for i, row in enumerate(rows) if needle in row)
+    return rows[at - 2], rows[at - 1], rows[at]
+
+
+@pytest.mark.parametrize("term", ["xterm-256color", "dumb"])
+def test_the_status_line_sits_under_a_blank_line_finished_or_interrupted(
+    start_chat: StartChat, fake_server: FakeOpenAI, term: str
+) -> None:
+    """TERM=dumb (the plain renderer) lays a reply out as the live renderer does: a blank
+    row, then the status line, which after Ctrl+C ends with the one word "interrupted"."""
+    chat = start_chat(env={**_env(fake_server), "TERM": term}, cols=100)
+    fake_server.reply(
+        text="a short answer",
+        usage={"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12},
+    )
+    since = chat.since()
+    chat.ask("finish", "3 tokens")
+    last, gap, status = _under_the_reply(since.rows(), "3 tokens")
+    assert (last, gap) == ("a short answer", "")
+    assert status.startswith("3 tokens · ") and "interrupted" not in status
+    fake_server.reply(text="tick " * 300, chunk_size=5, chunk_delay=0.05)
+    since = chat.since()
+    chat.send("count slowly")
+    chat.expect("tick tick")
+    chat.child.sendintr()
+    chat.expect("interrupted")
+    chat.wait_prompt()
+    last, gap, status = _under_the_reply(since.rows(), "interrupted")
+    assert last.endswith("tick") and gap == ""
+    assert re.fullmatch(r"~\d+ tokens · .* · interrupted", status), status
+    assert "[interrupted]" not in chat.transcript()

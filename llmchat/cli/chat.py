@@ -171,7 +171,7 @@ def run_one_shot(
         note(env, remark)
     renderer = make_renderer(env, show_reasoning=session.show_reasoning, raw=options.raw)
     with quiet_typeahead(env):
-        shown = show_turn(turn, renderer, interrupted_note="interrupted")
+        shown = show_turn(turn, renderer)
     if not shown:
         return EXIT_INTERRUPTED
     for warning in turn.warnings:
@@ -226,7 +226,7 @@ def run_check(env: Environment, session: ChatSession, model_spec: str, *, raw: b
     note(env, f"check by {turn.model}:")
     on_stderr = replace(env, stdout=env.stderr, stdout_isatty=env.stderr_isatty)
     renderer = make_renderer(on_stderr, show_reasoning=False, raw=raw)
-    if not show_turn(turn, renderer, interrupted_note="interrupted"):
+    if not show_turn(turn, renderer):
         return EXIT_INTERRUPTED
     for warning in turn.warnings:
         note(env, "warning: " + warning)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from llmchat.config import CliFlags
 from llmchat.environment import Environment
 from llmchat.errors import EXIT_API, EXIT_INTERRUPTED, EXIT_OK
+from llmchat.render.common import INTERRUPTED
 
 if TYPE_CHECKING:
     from llmchat.engine.compare import Comparison, LaneResult
@@ -127,7 +128,7 @@ def run_compare(
 
         note(env, "usage:\n" + scoreboard_text(results))
     if interrupted:
-        note(env, "interrupted")
+        note(env, INTERRUPTED)
         return EXIT_INTERRUPTED
     return EXIT_OK if all(r.answered for r in results) else EXIT_API
 

@@ -80,11 +80,15 @@ def status_text(
     if finish_reason not in (None, "stop", "tool_calls"):
         parts.append(f"stopped: {finish_reason}")
     if stats.interrupted:
-        parts.append("interrupted")
+        parts.append(INTERRUPTED)
     return STATUS_SEPARATOR.join(parts)
 
 
 STATUS_SEPARATOR = " · "
+
+#: What a reply stopped by Ctrl+C says, last on its status line (one-shot and REPL alike),
+#: under a compared answer, in the scoreboard and in the notes: one word, one place.
+INTERRUPTED = "interrupted"
 
 
 def fit_status(status: str, width: int) -> str:

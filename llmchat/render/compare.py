@@ -22,7 +22,14 @@ from rich.text import Text
 
 from llmchat.engine.compare import Comparison, LaneResult
 from llmchat.events import ChatEvent, ReasoningDelta, TextDelta
-from llmchat.render.common import SPINNER_FRAMES, TICK_SECONDS, Ticker, format_seconds, neutralise
+from llmchat.render.common import (
+    INTERRUPTED,
+    SPINNER_FRAMES,
+    TICK_SECONDS,
+    Ticker,
+    format_seconds,
+    neutralise,
+)
 from llmchat.render.markdown import Row, answer_markdown
 from llmchat.render.screen import Screen, rows_to_ansi
 from llmchat.render.stream import MarkdownStream
@@ -307,7 +314,9 @@ class CompareRenderer:
         if result.error:
             rows.extend(console.render_lines(Text(result.error, style=_ERROR), pad=False))
         elif result.state == "interrupted":
-            rows.append([Segment("[interrupted]", _DIM)])
+            # Where a single reply's status line says it: under a blank line.
+            blank: list[Row] = [[]] if len(rows) > 2 else []
+            rows.extend([*blank, [Segment(INTERRUPTED, _DIM)]])
         self._write(rows)
 
     def _rule(self, label: str, width: int) -> Row:

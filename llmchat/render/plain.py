@@ -14,6 +14,7 @@ from typing import TextIO
 from llmchat.environment import Environment
 from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, TurnStats
 from llmchat.render.common import (
+    INTERRUPTED,
     TICK_SECONDS,
     Ticker,
     fit_status,
@@ -108,24 +109,39 @@ class PlainRenderer:
             self._finish_reason = event.reason
 
     def finish(self, stats: TurnStats) -> None:
-        if self._close() and self._terminal:
-            first = self._first_token
-            now = time.monotonic()
-            status = status_text(
-                stats,
-                first_token_after=None if first is None else first - self._started,
-                generating_for=0.0 if first is None else now - first,
-                finish_reason=self._finish_reason,
+        if not self._close():
+            return
+        if not self._terminal:
+            if stats.interrupted:  # the status line's last word, without the figures
+                self._note.end_line()
+                self._note.write(INTERRUPTED + "\n")
+            return
+        first = self._first_token
+        now = time.monotonic()
+        status = status_text(
+            stats,
+            first_token_after=None if first is None else first - self._started,
+            generating_for=0.0 if first is None else now - first,
+            finish_reason=self._finish_reason,
+        )
+        if status:
+            self._blank_line()
+            self._answer.write(
+                fit_status(status, self._env.width()) + "\n", style=DIM if self._color else ""
             )
-            if status:
-                self._answer.write(
-                    fit_status(status, self._env.width()) + "\n", style=DIM if self._color else ""
-                )
 
     def abort(self, note: str) -> None:
         if self._close() and note:
             self._note.end_line()
+            if self._terminal:
+                self._blank_line()
             self._note.write(note + "\n")
+
+    def _blank_line(self) -> None:
+        """On a terminal, a blank line between the reply and its status line or note, as
+        the live renderer leaves (TERM=dumb and --raw look like the rest)."""
+        if self._answer.written or self._reasoning.written:
+            self._answer.write("\n", style="")
 
     def _close(self) -> bool:
         """Stop the spinner, close the reasoning, end the answer's last line; False if

@@ -28,10 +28,11 @@ class Renderer(Protocol):
         """Show one event: TextDelta, ReasoningDelta, Usage or Finish."""
 
     def finish(self, stats: TurnStats) -> None:
-        """The reply is complete: print all of it for good, then the dim status line (TTY only)."""
+        """The reply is complete, or stopped by Ctrl+C (`stats.interrupted`): print all of
+        it for good, then the dim status line (TTY only), which then ends "interrupted"."""
 
     def abort(self, note: str) -> None:
-        """Interrupted or failed: print what arrived for good (never lost), then `note` dimmed."""
+        """Failed: print what arrived for good (never lost), then `note` dimmed."""
 
 
 def make_renderer(
@@ -70,11 +71,13 @@ def terminal_console(env: Environment) -> Console:
     )
 
 
-def show_turn(turn: Turn, renderer: Renderer, *, interrupted_note: str) -> bool:
+def show_turn(turn: Turn, renderer: Renderer) -> bool:
     """Feed a turn's events to the renderer; False when Ctrl+C stopped it.
 
-    Whatever arrived stays on screen (and in the conversation, marked) after Ctrl+C;
-    an API error leaves the text shown so far, then propagates for the caller to report.
+    Whatever arrived stays on screen (and in the conversation, marked) after Ctrl+C,
+    under the status line a finished reply gets, its figures so far and then
+    "interrupted" (one-shot and REPL alike). An API error leaves the text shown so far,
+    then propagates for the caller to report.
     """
     try:
         renderer.start()
@@ -82,7 +85,7 @@ def show_turn(turn: Turn, renderer: Renderer, *, interrupted_note: str) -> bool:
             renderer.feed(event)
     except KeyboardInterrupt:
         turn.interrupt()
-        renderer.abort(interrupted_note)
+        renderer.finish(turn.stats())
         return False
     except BaseException:
         renderer.abort("")

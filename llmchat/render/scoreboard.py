@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from llmchat.engine.compare import LaneResult
-from llmchat.render.common import format_seconds
+from llmchat.render.common import INTERRUPTED, format_seconds
 
 BEST = "*"
 HEADERS = ["MODEL", "FIRST TOKEN", "TOTAL", "TOKENS", "TOK/S", "COST", "FINISH"]
@@ -44,7 +44,7 @@ def _finish(result: LaneResult) -> str:
     if result.state == "failed":
         return "failed"
     if result.state == "interrupted":
-        return "interrupted"
+        return INTERRUPTED
     return result.finish_reason or "incomplete"
 
 

@@ -19,6 +19,7 @@ from llmchat.engine import served_models
 from llmchat.environment import Environment
 from llmchat.errors import EXIT_OK, LLMChatError, UsageError
 from llmchat.interrupts import sigint_ignored, sigint_once
+from llmchat.render.common import INTERRUPTED
 from llmchat.render.terminal import quiet_typeahead
 from llmchat.repl import commands
 from llmchat.repl.commands import ReplState, Reply
@@ -153,7 +154,7 @@ class Repl:
                 with sigint_once():
                     reply = self._handle(line)
             except KeyboardInterrupt:
-                self.say("[interrupted]", dim=True)
+                self.say(INTERRUPTED, dim=True)
             if reply is None:
                 continue
             if reply.exit:
@@ -176,7 +177,7 @@ class Repl:
             self.say(err.one_line(), error=True)
             return None
         except KeyboardInterrupt:
-            self.say("[interrupted]", dim=True)
+            self.say(INTERRUPTED, dim=True)
             return None
         self.say(reply.text, dim=not reply.error, error=reply.error)
         if reply.copy is not None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from llmchat.environment import Environment
 from llmchat.errors import LLMChatError
 from llmchat.interrupts import sigint_deferred
+from llmchat.render.common import INTERRUPTED
 from llmchat.repl.commands import ReplState
 from llmchat.repl.transcript import say
 
@@ -59,7 +60,7 @@ class TurnRunner:
             self._show_turn(turn)
         except KeyboardInterrupt:
             turn.interrupt()  # stopped before the reply began: the question awaits /retry
-            self.say("[interrupted]", dim=True)
+            self.say(INTERRUPTED, dim=True)
         finally:
             self.state.hold.held = None
             for warning in held:
@@ -74,7 +75,7 @@ class TurnRunner:
             self.env, show_reasoning=self.session.show_reasoning, raw=self.state.raw
         )
         try:
-            if not show_turn(turn, renderer, interrupted_note="[interrupted]"):
+            if not show_turn(turn, renderer):
                 return
         except LLMChatError as err:
             self.say(err.one_line(), error=True)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from llmchat.engine.conversation import Exchange
 from llmchat.errors import UsageError
+from llmchat.render.common import INTERRUPTED
 from llmchat.repl.commands.chats import _recorder
 from llmchat.repl.commands.model import _model_names
 from llmchat.repl.commands.registry import ReplState, Reply, command
@@ -114,7 +115,7 @@ def compare(state: ReplState, arg: str) -> Reply:
         record_compared(recorder, session, question, results)
     candidates = [Candidate.of_result(result) for result in results]
     _LAST[id(state)] = _Compared(session, question, candidates, len(session.conversation))
-    return Reply(("[interrupted] · " if interrupted else "") + pick_hint(candidates))
+    return Reply((f"{INTERRUPTED} · " if interrupted else "") + pick_hint(candidates))
 
 
 def pick_hint(candidates: list[Candidate]) -> str:

@@ -227,3 +227,69 @@ def test_a_data_dir_that_is_a_file_gets_one_line_never_a_traceback(
         assert result.returncode == code, (args, result.stderr)
         errors = [line for line in result.stderr.splitlines() if line.strip()]
         assert errors[0].startswith("llmchat: ") and "not-a-dir" in errors[0], errors
+
+
+def _costs(run_llmchat: RunLLMChat, *args: str) -> dict[str, str]:
+    """{chat id: its COST cell} of a `llmchat chats` listing into a pipe."""
+    result = run_llmchat(*args)
+    assert result.returncode == 0, result.stderr
+    header, *lines = result.stdout.splitlines()
+    start, end = header.index("COST"), header.index("MODEL")
+    return {line.split()[0]: line[start:end].strip() for line in lines}
+
+
+def test_chats_and_usage_say_free_local_and_price_unknown_as_the_chat_did(
+    run_llmchat: RunLLMChat, sandbox: Sandbox, fake_server: FakeOpenAI
+) -> None:
+    """A local model's chat is "free (local)", never "$0.00"; a model nobody has a price
+    for is "price unknown": the listing speaks as the status line and /usage do. An index
+    built by an older llmchat (version 4, no such mark) is rebuilt from the files."""
+    data = Path(sandbox.data_dir)
+    ran = run_llmchat(
+        "-m", "ollama/llama3.2", "--usage", "hi", env={"OLLAMA_BASE_URL": fake_server.base_url}
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert "free (local)" in ran.stderr  # what the chat itself said
+    store = ChatStore(data, durable=False)
+    with store.new_chat("local", "smollm2-135m") as writer:  # saved before the mark existed
+        writer.append_message("user", "old", provider="local", model="smollm2-135m")
+        writer.append_message(
+            "assistant", "a", provider="local", model="smollm2-135m", cost=Cost(0.0, "USD")
+        )
+        legacy = writer.id
+    with store.new_chat("custom", "my-model") as writer:
+        for n, cost in enumerate([None, Cost(0.25, "USD")]):
+            writer.append_message("user", f"q{n}", provider="custom", model="my-model")
+            writer.append_message(
+                "assistant", "a", provider="custom", model="my-model", usage=Usage(9, 3), cost=cost
+            )
+        mixed = writer.id
+    with store.new_chat("custom", "my-model") as writer:
+        writer.append_message("user", "q", provider="custom", model="my-model")
+        writer.append_message(
+            "assistant", "a", provider="custom", model="my-model", usage=Usage(9, 3)
+        )
+        unknown = writer.id
+    (local,) = set(_costs(run_llmchat, "chats")) - {legacy, mixed, unknown}
+    conn = sqlite3.connect(data / INDEX_FILE)  # as llmchat before the mark left it
+    conn.execute("ALTER TABLE spend DROP COLUMN local")
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    costs = _costs(run_llmchat, "chats")
+    assert costs == {
+        local: "free (local)",
+        legacy: "free (local)",
+        mixed: "$0.25 + ?",
+        unknown: "price unknown",
+    }
+    usage = run_llmchat("usage")
+    assert usage.returncode == 0, usage.stderr
+    rows = [line.split("  ") for line in usage.stdout.splitlines()]
+    cells = {(row[0].strip(), row[-1].strip()) for row in rows if len(row) > 1}
+    assert ("ollama", "free (local)") in cells and ("local", "free (local)") in cells
+    assert ("custom", "price unknown") in cells and ("custom", "$0.25") in cells
+    assert "$0.00" not in usage.stdout
+    report = json.loads(run_llmchat("usage", "--json").stdout)
+    assert report["totals"] == [{"currency": "USD", "cost": 0.25, "estimated": False}]
+    assert {m["provider"] for m in report["models"] if m["local"]} == {"ollama", "local"}

@@ -69,6 +69,7 @@ def test_one_shot_compare_is_saved_with_every_lane_and_its_figures(
     table = [line for line in shown.splitlines() if line.startswith("| ")]
     assert table[0].startswith("| model | first token | total | tokens | tok/s | cost | finish")
     assert [row.split(" | ")[-1] for row in table[1:]] == ["stop |", "failed |", "stop |"]
+    assert table[1].split(" | ")[5] == "price unknown"  # gpt-x: as its scoreboard said
     exported = run_llmchat("chats", "export", str(lines[0]["id"])).stdout
     assert "GAMMA answer" in exported
     listed = run_llmchat("chats").stdout

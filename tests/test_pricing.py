@@ -16,6 +16,7 @@ from llmchat.engine.pricing import (
     parse_usage,
     price_age,
     price_for,
+    spend_text,
 )
 from llmchat.events import Cost, Usage
 from llmchat.providers.presets import Price, preset
@@ -322,3 +323,24 @@ def test_ledger_reset() -> None:
     assert ledger.summary_line() == "0 tok"
     assert ledger.toolbar_text() == ""
     assert usage_report(ledger) == "No requests yet in this chat."
+
+
+def test_spend_text_speaks_as_the_usage_total_does() -> None:
+    """One wording for what several turns cost: `/usage`'s total, `llmchat chats`, `usage`."""
+    assert spend_text({"USD": 0.0021, "CNY": 0.05}) == "$0.0021 + ¥0.050"
+    assert spend_text({"USD": 0.0021}, unknown=True, free_local=True) == "$0.0021 + ?"
+    assert spend_text({"USD": 0.01}, estimated={"USD"}) == "~$0.010"
+    assert spend_text({}, free_local=True) == "free (local)"
+    assert spend_text({}, free_local=True, unknown=True) == "free (local)"
+    assert spend_text({}, unknown=True) == "price unknown"
+    assert spend_text({}) == ""
+    assert spend_text({"USD": 0.0}) == "$0.00"  # a real zero price stays a zero
+
+
+def test_a_local_model_costs_free_local_in_the_ledger_total() -> None:
+    ledger = UsageLedger()
+    local = Price(0.0, 0.0, 0.0, "USD", checked="local")
+    ledger.add("local", "smollm2-135m", Usage(prompt_tokens=10, completion_tokens=5), local)
+    assert ledger.table_rows()[-1].cost == "free (local)"
+    ledger.add("custom", "my-model", Usage(prompt_tokens=10, completion_tokens=5), None)
+    assert ledger.table_rows()[-1].cost == ledger.cost_text() == "free (local)"

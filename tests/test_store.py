@@ -698,3 +698,57 @@ def _no_stray_files(tmp_path: Path) -> Iterator[None]:
     yield
     stray = [p for p in tmp_path.iterdir() if p.name not in ("data", "fresh")]
     assert stray == []
+
+
+# --- a local model's cost ----------------------------------------------------------------
+
+
+def test_a_local_models_cost_is_saved_marked_and_read_back_free(store: ChatStore) -> None:
+    with store.new_chat("local", "smollm2-135m") as writer:
+        writer.append_message("user", "hi", provider="local", model="smollm2-135m")
+        writer.append_message(
+            "assistant",
+            "hello",
+            provider="local",
+            model="smollm2-135m",
+            usage=Usage(prompt_tokens=3, completion_tokens=2),
+            cost=Cost(0.0, "USD", free_local=True),
+        )
+        path = writer.path
+    assert '"cost":{"amount":0.0,"currency":"USD","local":true}' in _lines(path)[-1]
+    loaded = store.load(writer.id)
+    assert loaded.replay[-1].cost == Cost(0.0, "USD", free_local=True)
+    summary = loaded.summary()
+    assert (summary.cost, summary.free_local, summary.unknown_price) == ({}, True, False)
+
+
+@pytest.mark.parametrize(
+    ("provider", "cost", "free_local"),
+    [
+        ("local", {"amount": 0.0, "currency": "USD"}, True),  # saved before the mark
+        ("ollama", {"amount": 0, "currency": "USD"}, True),
+        ("openrouter", {"amount": 0.0, "currency": "USD"}, False),  # a real zero price
+        ("ollama", {"amount": 0.5, "currency": "USD"}, False),  # priced in config.toml
+        ("openrouter", {"amount": 0.0, "currency": "USD", "local": True}, True),
+    ],
+)
+def test_a_cost_saved_without_the_local_mark_is_read_as_the_product_priced_it(
+    provider: str, cost: dict[str, object], free_local: bool
+) -> None:
+    from llmchat.store.records import from_json
+
+    record = from_json(
+        {"type": "message", "role": "assistant", "content": "x", "provider": provider, "cost": cost}
+    )
+    assert isinstance(record, MessageRecord) and record.cost is not None
+    assert record.cost.free_local is free_local
+
+
+def test_a_chat_of_unknown_price_says_so_in_its_summary(store: ChatStore) -> None:
+    with store.new_chat("custom", "my-model") as writer:
+        writer.append_message("user", "hi", provider="custom", model="my-model")
+        writer.append_message(
+            "assistant", "hello", provider="custom", model="my-model", usage=Usage(3, 2)
+        )
+    summary = store.load(writer.id).summary()
+    assert (summary.cost, summary.free_local, summary.unknown_price) == ({}, False, True)

@@ -85,6 +85,8 @@ def as_summaries(rows: list[ChatRow], chats_dir: Path) -> list[ChatSummary]:
             cost=dict(row.cost),
             path=chats_dir / f"{row.id}.jsonl",
             answers=row.answers,
+            free_local=row.free_local,
+            unknown_price=row.unknown_price,
         )
         for row in rows
     ]

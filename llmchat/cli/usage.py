@@ -9,7 +9,7 @@ facts come as plain columns, and `--json` gives them to scripts.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from llmchat.environment import Environment
@@ -50,6 +50,17 @@ def _money(amount: float, currency: str | None, estimated: bool) -> str:
     return format_money(amount, currency, approx=estimated) if currency else "-"
 
 
+def _line_cost(line: SpendLine) -> str:
+    """A model's cost in the words `/usage` uses: "free (local)", "price unknown"."""
+    from llmchat.engine.pricing import FREE_LOCAL, UNKNOWN_PRICE
+
+    if line.local:
+        return FREE_LOCAL
+    if line.currency is None:
+        return UNKNOWN_PRICE
+    return _money(line.amount, line.currency, line.estimated)
+
+
 def _tokens(n: int, estimated: bool) -> str:
     return f"{'~' if estimated else ''}{n:,}"
 
@@ -58,7 +69,7 @@ def totals(lines: list[SpendLine]) -> list[tuple[str, float, bool]]:
     """(currency, amount, estimated) per currency, largest first; never summed across."""
     sums: dict[str, tuple[float, bool]] = {}
     for line in lines:
-        if line.currency:
+        if line.currency and not line.local:
             amount, est = sums.get(line.currency, (0.0, False))
             sums[line.currency] = (amount + line.amount, est or line.estimated)
     return sorted(((c, a, e) for c, (a, e) in sums.items()), key=lambda t: -t[1])
@@ -81,6 +92,7 @@ def as_json(period: Period, lines: list[SpendLine], days: list[SpendDay]) -> str
                     "completion_tokens": line.completion_tokens,
                     "cost": round(line.amount, 10) if line.currency else None,
                     "estimated": line.estimated,
+                    "local": line.local,
                 }
                 for line in lines
             ],
@@ -95,6 +107,7 @@ def as_json(period: Period, lines: list[SpendLine], days: list[SpendDay]) -> str
                     "tokens": day.tokens,
                     "cost": round(day.amount, 10) if day.currency else None,
                     "estimated": day.estimated,
+                    "local": day.local,
                 }
                 for day in days
             ],
@@ -114,7 +127,7 @@ def model_table(lines: list[SpendLine]) -> list[list[str]]:
                 f"{line.requests:,}",
                 _tokens(line.prompt_tokens, line.estimated),
                 _tokens(line.completion_tokens, line.estimated),
-                _money(line.amount, line.currency, line.estimated),
+                _line_cost(line),
             ]
         )
     for currency, amount, est in totals(lines):
@@ -122,15 +135,46 @@ def model_table(lines: list[SpendLine]) -> list[list[str]]:
     return rows
 
 
+@dataclass
+class _DayTotals:
+    """One day's spend gathered over its currencies, local and unpriced lines."""
+
+    tokens: int = 0
+    tokens_estimated: bool = False
+    money: dict[str, float] = field(default_factory=dict)
+    estimated: set[str] = field(default_factory=set)
+    local: bool = False
+    unknown: bool = False
+
+
 def day_rows(days: list[SpendDay]) -> list[tuple[str, int, str, bool]]:
-    """(day, tokens, cost per currency joined, estimated): one row per day."""
-    merged: dict[str, tuple[int, list[str], bool]] = {}
+    """(day, tokens, cost per currency joined, estimated): one row per day, its cost in
+    the words `/usage` totals use ("$0.01 + ?", "free (local)", "price unknown")."""
+    from llmchat.engine.pricing import spend_text
+
+    merged: dict[str, _DayTotals] = {}
     for day in days:
-        tokens, money, est = merged.get(day.day, (0, [], False))
-        if day.currency:
-            money = [*money, _money(day.amount, day.currency, day.estimated)]
-        merged[day.day] = (tokens + day.tokens, money, est or day.estimated)
-    return [(d, t, " + ".join(m) or "-", e) for d, (t, m, e) in merged.items()]
+        into = merged.setdefault(day.day, _DayTotals())
+        into.tokens += day.tokens
+        into.tokens_estimated = into.tokens_estimated or day.estimated
+        if day.currency is None:
+            into.unknown = True
+        elif day.local:
+            into.local = True
+        else:
+            into.money[day.currency] = into.money.get(day.currency, 0.0) + day.amount
+            if day.estimated:
+                into.estimated.add(day.currency)
+    return [
+        (
+            d,
+            m.tokens,
+            spend_text(m.money, free_local=m.local, unknown=m.unknown, estimated=m.estimated)
+            or "-",
+            m.tokens_estimated,
+        )
+        for d, m in merged.items()
+    ]
 
 
 def print_usage(env: Environment, since: str | None, month: str | None, as_json_: bool) -> None:

@@ -7,7 +7,7 @@ without a known price stays "price unknown": a cost of zero is only ever a real 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -180,6 +180,30 @@ UNKNOWN_PRICE = "price unknown"
 FREE_LOCAL = "free (local)"
 
 
+def spend_text(
+    by_currency: Mapping[str, float],
+    *,
+    free_local: bool = False,
+    unknown: bool = False,
+    estimated: Collection[str] = (),
+) -> str:
+    """What several turns cost, as `/usage` totals them: "$0.0021 + ¥0.05", "$0.0021 + ?"
+    (some turns had no known price), "free (local)" (priced turns were all a local
+    model's), "price unknown", or "" when no turn was costed at all.
+
+    `by_currency` holds the priced turns only; `estimated` the currencies with a "~".
+    """
+    parts = [
+        format_money(amount, currency, approx=currency in estimated)
+        for currency, amount in by_currency.items()
+    ]
+    if parts:
+        return " + ".join(parts) + (" + ?" if unknown else "")
+    if free_local:
+        return FREE_LOCAL
+    return UNKNOWN_PRICE if unknown else ""
+
+
 def price_age(checked: str, today: date | None = None) -> str:
     """How old a price is, for `/usage` and `llmchat models`: "checked 2026-11-29 (3 days
     ago)", "from config.toml", "" for a local server or an unknown date."""
@@ -293,10 +317,12 @@ class UsageLedger:
         return [f"price of {model}: {age}" for model, age in ages.items()]
 
     def _total_cost(self) -> str:
-        text = self.cost_text()
-        if self.cost_by_currency() and self.unknown_price_models():
-            return f"{text} + ?"
-        return text
+        return spend_text(
+            self.cost_by_currency(),
+            free_local=any(t.cost is not None and t.cost.free_local for t in self._turns),
+            unknown=bool(self.unknown_price_models()),
+            estimated=self._estimated_currencies(),
+        )
 
 
 def _row(label: str, model: str, usage: Usage, cost: Cost | None) -> UsageRow:

@@ -73,10 +73,11 @@ def _when(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def _money(cost: dict[str, float]) -> str:
-    from llmchat.engine.pricing import format_money
+def _cost(chat: ChatSummary) -> str:
+    """In the words the status line and `/usage` use: "free (local)", "price unknown"."""
+    from llmchat.engine.pricing import spend_text
 
-    return " + ".join(format_money(amount, currency) for currency, amount in cost.items())
+    return spend_text(chat.cost, free_local=chat.free_local, unknown=chat.unknown_price)
 
 
 def summary_rows(summaries: list[ChatSummary]) -> list[list[str]]:
@@ -88,7 +89,7 @@ def summary_rows(summaries: list[ChatSummary]) -> list[list[str]]:
                 _when(chat.updated),
                 str(chat.turns),
                 f"{chat.tokens:,}",
-                _money(chat.cost) or "-",
+                _cost(chat) or "-",
                 chat.model or "?",
                 chat.title,
             ]

@@ -83,8 +83,10 @@ def _scoreboard_lines(answers: list[MessageRecord]) -> list[str]:
             if finish == "-":
                 finish = figures.finish_reason or "incomplete"
         tokens = f"{approx}{usage.completion_tokens:,}" if usage is not None else "-"
-        money = "-"
-        if cost is not None:
+        money = "-" if cost is not None or usage is None else "price unknown"
+        if cost is not None and cost.free_local:
+            money = "free (local)"  # as the scoreboard said it
+        elif cost is not None:
             symbol = _SYMBOLS.get(cost.currency)
             amount = f"{cost.amount:.6f}".rstrip("0").rstrip(".")
             money = approx + (f"{symbol}{amount}" if symbol else f"{amount} {cost.currency}")

@@ -25,7 +25,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class ChatRow:
-    """One chat as the listing shows it; cost per currency, never summed across them."""
+    """One chat as the listing shows it; cost per currency, never summed across them
+    (a local model's turns are not in it: `free_local` says one answered)."""
 
     id: str
     title: str
@@ -38,6 +39,8 @@ class ChatRow:
     cost: tuple[tuple[str, float], ...]
     estimated: bool
     answers: int = 0  # 0: its questions never got a reply (hidden unless --all)
+    free_local: bool = False  # some turn ran on a local model
+    unknown_price: bool = False  # some turn had no known price
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,8 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class SpendLine:
-    """Tokens and cost of one provider+model in one currency (None: price unknown)."""
+    """Tokens and cost of one provider+model in one currency (None: price unknown);
+    `local`: a local model's, which costs nothing ("free (local)")."""
 
     provider: str | None
     model: str | None
@@ -61,6 +65,7 @@ class SpendLine:
     amount: float
     estimated: bool
     requests: int
+    local: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class SpendDay:
     tokens: int
     amount: float
     estimated: bool
+    local: bool = False
 
 
 def _ts(moment: datetime | None, default: float) -> float:
@@ -236,21 +242,22 @@ class ChatQueries:
 
         def query(conn: sqlite3.Connection) -> tuple[list[SpendLine], list[SpendDay]]:
             lines = [
-                SpendLine(r[0], r[1], r[2], r[3], r[4], r[5] or 0.0, bool(r[6]), r[7])
+                SpendLine(r[0], r[1], r[2], r[3], r[4], r[5] or 0.0, bool(r[6]), r[7], bool(r[8]))
                 for r in conn.execute(
                     "SELECT provider, model, currency, sum(prompt), sum(completion),"
-                    " sum(amount), max(estimated), count(*) FROM spend WHERE ts >= ? AND ts < ?"
-                    " GROUP BY provider, model, currency"
+                    " sum(amount), max(estimated), count(*), local FROM spend"
+                    " WHERE ts >= ? AND ts < ? GROUP BY provider, model, currency, local"
                     " ORDER BY sum(amount) DESC, provider, model",
                     span,
                 )
             ]
             days = [
-                SpendDay(r[0], r[1], r[2], r[3] or 0.0, bool(r[4]))
+                SpendDay(r[0], r[1], r[2], r[3] or 0.0, bool(r[4]), bool(r[5]))
                 for r in conn.execute(
                     "SELECT date(ts, 'unixepoch', 'localtime') d, currency,"
-                    " sum(prompt + completion), sum(amount), max(estimated) FROM spend"
-                    " WHERE ts >= ? AND ts < ? GROUP BY d, currency ORDER BY d, currency",
+                    " sum(prompt + completion), sum(amount), max(estimated), local FROM spend"
+                    " WHERE ts >= ? AND ts < ? GROUP BY d, currency, local"
+                    " ORDER BY d, currency",
                     span,
                 )
             ]
@@ -337,18 +344,26 @@ def _rows_by_n(conn: sqlite3.Connection, numbers: list[int]) -> dict[int, ChatRo
 def _rows(
     conn: sqlite3.Connection, sql: str, params: tuple[object, ...]
 ) -> list[tuple[int, ChatRow]]:
-    """(n, ChatRow) per chat the query selects, with its cost per currency."""
+    """(n, ChatRow) per chat the query selects, with its cost per currency and whether a
+    local model (no cost) or a model of unknown price (no currency) answered in it."""
     rows = conn.execute(sql, params).fetchall()
     costs: dict[int, list[tuple[str, float]]] = {}
+    local: set[int] = set()
+    unknown: set[int] = set()
     numbers = [int(row[0]) for row in rows]
     if numbers:
         marks = ",".join("?" * len(numbers))
-        for chat, currency, amount in conn.execute(
-            f"SELECT chat, currency, sum(amount) FROM spend WHERE chat IN ({marks})"
-            " AND currency IS NOT NULL GROUP BY chat, currency ORDER BY chat, currency",
+        for chat, currency, amount, free in conn.execute(
+            f"SELECT chat, currency, sum(amount), local FROM spend WHERE chat IN ({marks})"
+            " GROUP BY chat, currency, local ORDER BY chat, currency",
             numbers,
         ):
-            costs.setdefault(chat, []).append((currency, amount))
+            if currency is None:
+                unknown.add(chat)
+            elif free:
+                local.add(chat)
+            else:
+                costs.setdefault(chat, []).append((currency, amount))
     utc = timezone.utc
     return [
         (
@@ -365,6 +380,8 @@ def _rows(
                 cost=tuple(costs.get(int(r[0]), [])),
                 estimated=bool(r[9]),
                 answers=int(r[10]),
+                free_local=int(r[0]) in local,
+                unknown_price=int(r[0]) in unknown,
             ),
         )
         for r in rows

@@ -101,7 +101,7 @@ class ChatFolder:
             self._msgs.clear()
         if self._spend:
             self._conn.executemany(
-                "INSERT INTO spend VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._spend
+                "INSERT INTO spend VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self._spend
             )
             self._spend.clear()
 
@@ -195,6 +195,7 @@ class ChatFolder:
                 rec.cost.amount if rec.cost else None,
                 rec.cost.currency if rec.cost else None,
                 int(estimated),
+                int(rec.cost is not None and rec.cost.free_local),
             )
         )
 

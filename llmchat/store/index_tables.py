@@ -10,8 +10,9 @@ from functools import cache
 
 # Bump when the tables or what goes into them change: an index of another version is
 # thrown away and rebuilt from the files (PRAGMA user_version holds it).
-INDEX_VERSION = 4  # 3: chats.answers (unanswered chats stay out of the listing); 4: a
-# compared model that failed before its first word is not an answer
+INDEX_VERSION = 5  # 3: chats.answers (unanswered chats stay out of the listing); 4: a
+# compared model that failed before its first word is not an answer; 5: spend.local (a
+# local model's turns say "free (local)", not "$0.00")
 
 CHAT_TABLES = """
 CREATE TABLE IF NOT EXISTS chats(
@@ -50,7 +51,8 @@ CREATE TABLE IF NOT EXISTS spend(
   completion INTEGER NOT NULL,
   amount REAL,
   currency TEXT,
-  estimated INTEGER NOT NULL
+  estimated INTEGER NOT NULL,
+  local INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS spend_ts ON spend(ts);
 CREATE INDEX IF NOT EXISTS spend_chat ON spend(chat);

@@ -43,9 +43,11 @@ class ChatSummary:
     model: str | None
     turns: int
     tokens: int
-    cost: dict[str, float]
+    cost: dict[str, float]  # priced turns per currency; local models' turns are not in it
     path: Path
     answers: int = 0  # 0: the chat's questions never got a reply (a crash, a failure)
+    free_local: bool = False  # some turn ran on a local model ("free (local)")
+    unknown_price: bool = False  # some turn had no known price ("price unknown")
 
 
 @dataclass
@@ -159,10 +161,15 @@ class LoadedChat:
         user_messages = [r for r in self._messages() if r.role == "user"]
         tokens = 0
         cost: dict[str, float] = {}
+        free_local = unknown_price = False
         for rec in self._messages():
             if rec.usage is not None:
                 tokens += rec.usage.total_tokens
-            if rec.cost is not None:
+            if rec.cost is None:
+                unknown_price = unknown_price or rec.usage is not None
+            elif rec.cost.free_local:
+                free_local = True
+            else:
                 cost[rec.cost.currency] = cost.get(rec.cost.currency, 0.0) + rec.cost.amount
         title = self.title or (short_title(user_messages[0].content) if user_messages else "")
         return ChatSummary(
@@ -177,6 +184,8 @@ class LoadedChat:
             cost=cost,
             path=self.path,
             answers=sum(1 for r in self._messages() if r.answers),
+            free_local=free_local,
+            unknown_price=unknown_price,
         )
 
     def _messages(self) -> Iterator[MessageRecord]:

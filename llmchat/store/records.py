@@ -20,6 +20,14 @@ from llmchat.store.figures import AnswerFigures
 SCHEMA_VERSION = 1
 ROLES = ("system", "user", "assistant")
 
+# A local model's turns cost nothing and say "free (local)", never "$0.00": a saved cost
+# carries `"local": true` for them. Lines saved before that mark existed (2026-11-29) held
+# a bare zero; from the providers that priced as local then, a zero is read as local.
+# History, not a provider list to keep up to date: new lines say so themselves.
+MARKLESS_LOCAL_PROVIDERS: frozenset[str] = frozenset(
+    {"local", "ollama", "llamacpp", "vllm", "lmstudio"}
+)
+
 # Generation parameters worth remembering with a chat. Anything else a caller passes
 # (an "api_key", "headers", "extra_headers", a base_url...) is dropped: an allow-list
 # cannot be outgrown by a new way of leaking a key, a deny-list can.
@@ -244,7 +252,10 @@ def to_json(record: Record) -> dict[str, JsonValue]:
         if record.usage is not None:
             out["usage"] = usage_to_json(record.usage)
         if record.cost is not None:
-            out["cost"] = {"amount": record.cost.amount, "currency": record.cost.currency}
+            cost: JsonObject = {"amount": record.cost.amount, "currency": record.cost.currency}
+            if record.cost.free_local:
+                cost["local"] = True
+            out["cost"] = cost
         if record.reasoning:
             out["reasoning"] = record.reasoning
         if record.interrupted:
@@ -295,6 +306,23 @@ def _figures(obj: object) -> AnswerFigures | None:
         raise RecordError(str(err)) from None
 
 
+def _cost(raw: object, provider: str | None) -> Cost:
+    """A saved cost; `local` marks a local model's (see MARKLESS_LOCAL_PROVIDERS)."""
+    if not isinstance(raw, dict):
+        raise RecordError("cost is not an object")
+    amount, currency = raw.get("amount"), raw.get("currency")
+    if isinstance(amount, bool) or not isinstance(amount, int | float):
+        raise RecordError("cost.amount is not a number")
+    if not isinstance(currency, str):
+        raise RecordError("cost.currency is not a string")
+    local = raw.get("local")
+    if local is None:
+        local = amount == 0 and provider in MARKLESS_LOCAL_PROVIDERS
+    elif not isinstance(local, bool):
+        raise RecordError("cost.local is not a boolean")
+    return Cost(float(amount), currency, free_local=local)
+
+
 def from_json(obj: object) -> Record:
     """The record a decoded line holds; RecordError says why it is not one."""
     if not isinstance(obj, dict):
@@ -325,17 +353,9 @@ def from_json(obj: object) -> Record:
         if not isinstance(content, str):
             raise RecordError("content is not a string")
         usage = usage_from_json(obj["usage"]) if obj.get("usage") is not None else None
-        cost = None
-        if obj.get("cost") is not None:
-            raw_cost = obj["cost"]
-            if not isinstance(raw_cost, dict):
-                raise RecordError("cost is not an object")
-            amount, currency = raw_cost.get("amount"), raw_cost.get("currency")
-            if isinstance(amount, bool) or not isinstance(amount, int | float):
-                raise RecordError("cost.amount is not a number")
-            if not isinstance(currency, str):
-                raise RecordError("cost.currency is not a string")
-            cost = Cost(float(amount), currency)
+        cost = (
+            _cost(obj["cost"], _opt_str(obj, "provider")) if obj.get("cost") is not None else None
+        )
         interrupted = obj.get("interrupted", False)
         alternative = obj.get("alternative", False)
         if not isinstance(interrupted, bool) or not isinstance(alternative, bool):

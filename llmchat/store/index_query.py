@@ -1,19 +1,27 @@
 """Questions asked of the chat index: the latest chats, ranked search, the spend report.
 
-Read-only SQL over the tables chat_index_schema.py fills. A query that meets a damaged
-index asks ChatIndex to recover (rebuild, or fall back to memory) and runs once more.
-Lives in llmchat/store/ beside the writer and reader.
+Read-only SQL over the tables index_schema.py fills; what comes back is index_rows.py's
+records. A query that meets a damaged index asks ChatIndex to recover (rebuild, or fall
+back to memory) and runs once more.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TypeVar
 
 from llmchat.store.index import ChatIndex
+from llmchat.store.index_rows import (
+    CHAT_COLUMNS,
+    ChatRow,
+    SearchHit,
+    SpendDay,
+    SpendLine,
+    chat_rows,
+    rows_by_n,
+)
 from llmchat.store.reader import snippet as plain_snippet
 
 MARK_ON, MARK_OFF = "\x02", "\x03"  # around a match inside a snippet; renderers swap them
@@ -22,60 +30,8 @@ RANKED = 400  # newest matching messages ranked per search (x4 while too few cha
 SHORT_SCAN = 2_000  # newest chats a one- or two-character search looks through
 T = TypeVar("T")
 
-
-@dataclass(frozen=True)
-class ChatRow:
-    """One chat as the listing shows it; cost per currency, never summed across them
-    (a local model's turns are not in it: `free_local` says one answered)."""
-
-    id: str
-    title: str
-    created: datetime
-    updated: datetime
-    provider: str | None
-    model: str | None
-    turns: int
-    tokens: int
-    cost: tuple[tuple[str, float], ...]
-    estimated: bool
-    answers: int = 0  # 0: its questions never got a reply (hidden unless --all)
-    free_local: bool = False  # some turn ran on a local model
-    unknown_price: bool = False  # some turn had no known price
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    """The best-matching message of one chat; `snippet` has MARK_ON/MARK_OFF around hits."""
-
-    chat: ChatRow
-    role: str
-    snippet: str
-
-
-@dataclass(frozen=True)
-class SpendLine:
-    """Tokens and cost of one provider+model in one currency (None: price unknown);
-    `local`: a local model's, which costs nothing ("free (local)")."""
-
-    provider: str | None
-    model: str | None
-    currency: str | None
-    prompt_tokens: int
-    completion_tokens: int
-    amount: float
-    estimated: bool
-    requests: int
-    local: bool = False
-
-
-@dataclass(frozen=True)
-class SpendDay:
-    day: str  # YYYY-MM-DD, local time
-    currency: str | None
-    tokens: int
-    amount: float
-    estimated: bool
-    local: bool = False
+# The records are asked for here by the listing, `llmchat usage` and bench/.
+__all__ = ["MARK_OFF", "MARK_ON", "ChatQueries", "ChatRow", "SearchHit", "SpendDay", "SpendLine"]
 
 
 def _ts(moment: datetime | None, default: float) -> float:
@@ -119,11 +75,11 @@ class ChatQueries:
         where, args = _filters(since, model, provider)
         if not unanswered:
             where += " AND answers > 0"
-        sql = f"{_CHAT_COLUMNS} FROM chats WHERE {where} ORDER BY updated_ns DESC" + (
+        sql = f"{CHAT_COLUMNS} FROM chats WHERE {where} ORDER BY updated_ns DESC" + (
             " LIMIT ?" if n is not None else ""
         )
         params = (*args, n) if n is not None else tuple(args)
-        return self._run(lambda conn: [row for _, row in _rows(conn, sql, params)])
+        return self._run(lambda conn: [row for _, row in chat_rows(conn, sql, params)])
 
     def count_unanswered(
         self,
@@ -182,7 +138,7 @@ class ChatQueries:
             cap *= 4  # many hits in few chats: look further back
         if len(rows) >= cap:
             self.note = f"a common text: ranked its newest {cap:,} matches only"
-        chats = _rows_by_n(conn, list(best))
+        chats = rows_by_n(conn, list(best))
         order = sorted(
             best, key=lambda c: (-best[c][0], -chats[c].updated.timestamp() if c in chats else 0)
         )
@@ -229,7 +185,7 @@ class ChatQueries:
                 f"looked in the newest {limit_chats:,} chats only;"
                 f" search for {TRIGRAM} characters or more to look in all"
             )
-        chats = _rows_by_n(conn, list(found))
+        chats = rows_by_n(conn, list(found))
         return [SearchHit(chats[c], r, s) for c, (r, s) in found.items() if c in chats]
 
     # --- spend ----------------------------------------------------------------------
@@ -326,63 +282,3 @@ def _filters(
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-_CHAT_COLUMNS = (
-    "SELECT n, id, coalesce(CASE WHEN title_set THEN title END, first_user, '(untitled)'),"
-    " created, updated_ns, provider, model, turns, tokens, estimated, answers"
-)
-
-
-def _rows_by_n(conn: sqlite3.Connection, numbers: list[int]) -> dict[int, ChatRow]:
-    if not numbers:
-        return {}
-    marks = ",".join("?" * len(numbers))
-    return dict(_rows(conn, f"{_CHAT_COLUMNS} FROM chats WHERE n IN ({marks})", tuple(numbers)))
-
-
-def _rows(
-    conn: sqlite3.Connection, sql: str, params: tuple[object, ...]
-) -> list[tuple[int, ChatRow]]:
-    """(n, ChatRow) per chat the query selects, with its cost per currency and whether a
-    local model (no cost) or a model of unknown price (no currency) answered in it."""
-    rows = conn.execute(sql, params).fetchall()
-    costs: dict[int, list[tuple[str, float]]] = {}
-    local: set[int] = set()
-    unknown: set[int] = set()
-    numbers = [int(row[0]) for row in rows]
-    if numbers:
-        marks = ",".join("?" * len(numbers))
-        for chat, currency, amount, free in conn.execute(
-            f"SELECT chat, currency, sum(amount), local FROM spend WHERE chat IN ({marks})"
-            " GROUP BY chat, currency, local ORDER BY chat, currency",
-            numbers,
-        ):
-            if currency is None:
-                unknown.add(chat)
-            elif free:
-                local.add(chat)
-            else:
-                costs.setdefault(chat, []).append((currency, amount))
-    utc = timezone.utc
-    return [
-        (
-            int(r[0]),
-            ChatRow(
-                id=r[1],
-                title=r[2],
-                created=datetime.fromtimestamp(r[3], utc),
-                updated=datetime.fromtimestamp(r[4] / 1e9, utc),
-                provider=r[5],
-                model=r[6],
-                turns=r[7],
-                tokens=r[8],
-                cost=tuple(costs.get(int(r[0]), [])),
-                estimated=bool(r[9]),
-                answers=int(r[10]),
-                free_local=int(r[0]) in local,
-                unknown_price=int(r[0]) in unknown,
-            ),
-        )
-        for r in rows
-    ]

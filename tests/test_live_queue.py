@@ -1,0 +1,76 @@
+"""The live renderer's `feed` only queues an event; frames apply the queue (live.py).
+
+A clock the tests move by hand stands in for `time.monotonic` in live.py, so "three
+seconds later" needs no sleeping: the renderer's own code runs as it is.
+"""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+import pytest
+from test_render import Terminal, console, one_shot, written
+
+import llmchat.render.live as live
+from llmchat.events import ReasoningDelta, TextDelta, TurnStats, Usage
+from llmchat.render.live import LiveRenderer
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(
+        live, "time", SimpleNamespace(monotonic=fake.monotonic, thread_time=time.thread_time)
+    )
+    return fake
+
+
+def test_the_time_spent_thinking_is_when_the_answer_began_not_when_it_was_drawn(
+    clock: Clock,
+) -> None:
+    target = console()
+    # Frames at most every 10 s: nothing below is drawn until `finish`.
+    renderer = LiveRenderer(target, frame_seconds=10.0)
+    renderer.feed(ReasoningDelta("Let me see."))
+    renderer.feed(ReasoningDelta(" Six times seven."))
+    clock.now += 3.0
+    renderer.feed(TextDelta("The answer"))  # queued, and taken at once: a new kind
+    clock.now += 0.5
+    renderer.feed(TextDelta(" is 42."))  # queued until a frame
+    clock.now += 5.0
+    renderer.finish(TurnStats(usage=Usage(completion_tokens=9)))
+    text = Terminal(60).feed(written(target)).text()
+    assert text[2] == "Thought for 3.0 s"
+    assert any(line.startswith("The answer is 42.") for line in text)
+
+
+def test_the_first_token_time_is_when_it_arrived(clock: Clock) -> None:
+    target = console()
+    renderer = LiveRenderer(target, frame_seconds=10.0)
+    clock.now += 1.5
+    renderer.feed(TextDelta("Hi"))
+    clock.now += 4.0
+    renderer.feed(TextDelta(" there."))
+    renderer.finish(TurnStats(usage=Usage(completion_tokens=2)))
+    assert "first token 1.5 s" in written(target)
+
+
+def test_what_was_queued_when_the_reply_stopped_is_shown(clock: Clock) -> None:
+    answer = "Some text.\n\n```python\nprint('unfinished')\n"
+    target = console()
+    renderer = LiveRenderer(target, frame_seconds=10.0)
+    renderer.feed(TextDelta(answer[:5]))  # the first: taken, and drawn (a frame is due)
+    for index in range(5, len(answer), 3):
+        renderer.feed(TextDelta(answer[index : index + 3]))  # queued: no frame is due
+    renderer.abort("")
+    terminal = Terminal(60).feed(written(target))
+    assert terminal.rows == one_shot(answer)

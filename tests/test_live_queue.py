@@ -6,6 +6,7 @@ seconds later" needs no sleeping: the renderer's own code runs as it is.
 
 from __future__ import annotations
 
+import signal
 import time
 from types import SimpleNamespace
 
@@ -13,7 +14,7 @@ import pytest
 from test_render import Terminal, console, one_shot, written
 
 import llmchat.render.live as live
-from llmchat.events import ReasoningDelta, TextDelta, TurnStats, Usage
+from llmchat.events import Finish, ReasoningDelta, TextDelta, TurnStats, Usage
 from llmchat.render.live import LiveRenderer
 
 
@@ -74,3 +75,31 @@ def test_what_was_queued_when_the_reply_stopped_is_shown(clock: Clock) -> None:
     renderer.abort("")
     terminal = Terminal(60).feed(written(target))
     assert terminal.rows == one_shot(answer)
+
+
+class CtrlCWhenRead(str):
+    """Text that presses Ctrl+C the first time the renderer reads it (neutralise asks
+    isprintable)."""
+
+    pressed = False
+
+    def isprintable(self) -> bool:
+        if not CtrlCWhenRead.pressed:
+            CtrlCWhenRead.pressed = True
+            signal.raise_signal(signal.SIGINT)
+        return super().isprintable()
+
+
+def test_ctrl_c_while_the_queue_is_applied_repeats_nothing(clock: Clock) -> None:
+    target = console()
+    renderer = LiveRenderer(target, frame_seconds=10.0)
+    renderer.feed(TextDelta("First"))
+    for piece in [" words", " and", " more"]:
+        renderer.feed(TextDelta(piece))
+    renderer.feed(TextDelta(CtrlCWhenRead(" words.")))
+    with pytest.raises(KeyboardInterrupt):
+        renderer.feed(Finish("stop"))  # a new kind: the queue is applied at once
+    renderer.finish(TurnStats(interrupted=True))  # what show_turn does after Ctrl+C
+    text = Terminal(60).feed(written(target)).text()
+    assert text[0] == "First words and more words."
+    assert text.count("First words and more words.") == 1

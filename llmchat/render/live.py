@@ -122,18 +122,22 @@ class LiveRenderer:
         """Apply the queued events, oldest first (the caller holds the lock).
 
         Only the first `count` are taken and then deleted, never the list swapped: an event
-        `feed` appends meanwhile stays queued for the next take.
+        `feed` appends meanwhile stays queued for the next take. Ctrl+C waits until they
+        are deleted: a batch cut in the middle would be applied again by `abort`.
         """
         inbox = self._inbox
         count = len(inbox)
-        for event in inbox[:count]:
-            if isinstance(event, TextDelta):
-                self._on_text(event.text)
-            elif isinstance(event, ReasoningDelta):
-                self._on_reasoning(event.text)
-            elif isinstance(event, Finish):
-                self._finish_reason = event.reason
-        del inbox[:count]
+        if not count:
+            return
+        with sigint_deferred():
+            for event in inbox[:count]:
+                if isinstance(event, TextDelta):
+                    self._on_text(event.text)
+                elif isinstance(event, ReasoningDelta):
+                    self._on_reasoning(event.text)
+                elif isinstance(event, Finish):
+                    self._finish_reason = event.reason
+            del inbox[:count]
 
     def finish(self, stats: TurnStats) -> None:
         self._stop_ticker()

@@ -338,6 +338,26 @@ def test_a_tall_code_block_is_printed_for_good_while_it_streams() -> None:
     assert [row.strip() for row in terminal.text()].count("x_10 = compute(10)  # step 10") == 1
 
 
+def test_a_long_code_block_leaves_no_gap_in_the_scrollback_while_it_streams() -> None:
+    """Lines that leave the live window are already printed for good (they used to be
+    printed in runs that grew with the block: hundreds of lines on neither for a while)."""
+    code = "```python\n" + "".join(f"x_{i} = compute({i})  # step {i}\n" for i in range(400))
+    target = console(60, 24)
+    renderer = LiveRenderer(target, frame_seconds=0)
+    terminal = Terminal(60)
+    mark = 0
+    for count, piece in enumerate(random_pieces(code, seed=2, longest=40)):
+        renderer.feed(TextDelta(piece))
+        if count % 10:
+            continue
+        out = written(target)
+        terminal.feed(out[mark:])
+        mark = len(out)
+        shown = [int(m.group(1)) for row in terminal.text() if (m := re.search(r"x_(\d+) = ", row))]
+        assert shown == list(range(len(shown))), "a line missing or repeated"
+    assert len(shown) > 350
+
+
 def narrowed_mid_reply(
     text: str, middle: int, *, width: int, narrower: int, height: int = 24, seed: int = 3
 ) -> Terminal:

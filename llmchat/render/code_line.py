@@ -24,6 +24,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.syntax import Syntax, SyntaxTheme
 
+from llmchat.render.code_lexing import TOP, Stack, lex_lines, resumable
 from llmchat.render.markdown import CODE_THEME, Row, code_rows, lexer_for
 
 # Left and right padding of a fenced block's code, in cells (as code_rows draws it).
@@ -112,6 +113,32 @@ def block_rows(
     tokens, _ = _tokens_by_line(pygments_lexer, code, first, end)
     rows = [_row(console, text, line) for text, line in zip(lines[first:end], tokens, strict=True)]
     return [*([_pad_row(console)] if top else []), *rows, *([_pad_row(console)] if bottom else [])]
+
+
+def run_rows(
+    console: Console,
+    code: str,
+    lexer: str,
+    *,
+    first: int,
+    stop: int,
+    top: bool,
+    resume: tuple[int, Stack] = (0, TOP),
+) -> tuple[list[Row], dict[int, Stack]]:
+    """`block_rows(console, code, lexer, first=…, stop=…, top=…, bottom=False)` for a run
+    of a growing block, lexed from line `resume[0]` with the lexer's stack recorded there
+    (code_lexing) rather than from the top; and the stacks read where later lines start.
+    From the top where the lexer cannot start mid-block; none read where rich draws."""
+    lines = code.split("\n")
+    pygments_lexer = _fast(console, lexer, lines[first:stop])
+    if pygments_lexer is None:
+        return code_rows(console, code, lexer, first=first, stop=stop, top=top, bottom=False), {}
+    start, stack = resume if resumable(pygments_lexer, code) else (0, TOP)
+    lexed = lex_lines(pygments_lexer, code, first=first, stop=stop, start=start, stack=stack)
+    rows = [
+        _row(console, text, line) for text, line in zip(lines[first:stop], lexed.lines, strict=True)
+    ]
+    return [*([_pad_row(console)] if top else []), *rows], lexed.starts
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from rich.console import Console
 
 from llmchat.render.blocks import Block, Fence, may_be_fence, split_blocks
-from llmchat.render.code_line import LiveLine, block_rows, live_code_rows
+from llmchat.render.code_lexing import TOP, Stack
+from llmchat.render.code_line import LiveLine, block_rows, live_code_rows, run_rows
 from llmchat.render.markdown import MarkdownParser, Row, markdown_rows
 
 # Lines of context the lexer reads before a live line of an open code block: enough for
@@ -46,6 +47,9 @@ class _OpenFence:
     lines: list[str] = field(default_factory=list)
     printed: int = 0
     last_text_line: int = -1
+    # The lexer's stack where a printed line starts (code_lexing): the next run is lexed
+    # from the last of these, not from the block's top.
+    starts: dict[int, Stack] = field(default_factory=lambda: {0: TOP})
     # Live rows of each complete line, rendered once (for the width they were made at).
     line_rows: dict[int, LiveLine] = field(default_factory=dict)
     rows_width: int = 0
@@ -169,34 +173,42 @@ class MarkdownStream:
     def _settled_code(self, budget: int) -> list[Row]:
         """Print the older lines of a long open code block, keeping the newest ones live.
 
-        Colours are exact only when lexed from the block's first line (a lexer started
-        mid-block may start inside a string and never recover), so runs of lines are
-        printed in sizes that grow with the block: the lexing from the top stays linear
-        overall. A line is settled once a non-blank line follows it (trailing blank lines
-        vanish when the block closes) and `keep` lines follow it, which the lexer reads
-        too: a string or comment open across the cut colours as in the finished block.
+        Colours are exact only when lexed with the block above (a lexer started mid-block
+        may start inside a string and never recover). A run is lexed from the last printed
+        line where the lexer's stack is known (code_lexing), so runs of about a screen keep
+        the scrollback whole while the block streams. Where no such line is near (a lexer
+        that cannot start mid-block, lines rich draws), runs grow with the distance to it,
+        which keeps the lexing linear overall. A line is settled once a non-blank line
+        follows it (trailing blank lines vanish when the block closes) and `keep` lines
+        follow it, which the lexer reads too: a string or comment open across the cut
+        colours as in the finished block.
         """
         assert self._fence is not None
         state = self._fence
         keep = max(1, budget // 3)
-        if len(state.lines) - state.printed < max(budget - keep, state.printed // 3):
+        resume = max(line for line in state.starts if line <= state.printed)
+        if len(state.lines) - state.printed < max(budget - keep, (state.printed - resume) // 3):
             return []
         stop = min(state.last_text_line, len(state.lines) - keep)
         if stop <= state.printed:
             return []
         top = state.printed == 0
-        rows = block_rows(
+        rows, starts = run_rows(
             self._console,
             "\n".join(state.lines),
             state.fence.lexer,
             first=state.printed,
             stop=stop,
             top=top,
-            bottom=False,
+            resume=(resume, state.starts[resume]),
         )
         if top and state.blank_before:
             rows.insert(0, [])
         state.printed = stop
+        # Stacks read over lines that `keep` lines follow; only the last one is needed.
+        starts = {line: stack for line, stack in starts.items() if line <= stop}
+        if starts:
+            state.starts = {max(starts): starts[max(starts)]}
         # Printed lines are never live again (only the last one tells how the next starts).
         for index in [index for index in state.line_rows if index < stop - 1]:
             del state.line_rows[index]

@@ -32,6 +32,7 @@ from terminal_screen import Screen, ScreenLog, ScreenText
 from llmchat.environment import Environment
 from llmchat.events import Finish, ReasoningDelta, TextDelta, TurnStats, Usage
 from llmchat.render.cjk import NO_BREAK_BEFORE, divide_line
+from llmchat.render.common import format_seconds
 from llmchat.render.live import LiveRenderer
 from llmchat.render.markdown import answer_markdown
 from llmchat.render.renderer import make_renderer
@@ -458,6 +459,23 @@ def test_ctrl_c_in_the_middle_of_a_frame_loses_nothing(renders: int) -> None:
     assert terminal.rows[: len(expected)] == expected
     gap, status, end = terminal.text()[len(expected) - 1 :]
     assert (gap, end) == ("", "") and status.endswith(" · interrupted")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        (0.01, "<0.1 s"),
+        (0.06, "0.1 s"),
+        (9.94, "9.9 s"),
+        (9.96, "10 s"),  # never "10.0 s": the spinner showed it once on its way to "10 s"
+        (12.4, "12 s"),
+        (59.4, "59 s"),
+        (59.6, "1 min 0 s"),  # never "60 s"
+        (125, "2 min 5 s"),
+    ],
+)
+def test_durations_read_the_way_people_say_them(seconds: float, said: str) -> None:
+    assert format_seconds(seconds) == said
 
 
 def test_status_line_and_spinner() -> None:

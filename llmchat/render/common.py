@@ -48,9 +48,11 @@ def format_seconds(seconds: float) -> str:
     """A duration the way people say it: 0.8 s, 12 s, 2 min 5 s ("<0.1 s", never "0.0 s")."""
     if seconds < 0.05:
         return "<0.1 s"
-    if seconds < 10:
+    # Each form up to where it would round into the next one's range: 9.97 s is "10 s"
+    # (not "10.0 s", a form a spinner would show once), 59.7 s is "1 min 0 s".
+    if seconds < 9.95:
         return f"{seconds:.1f} s"
-    if seconds < 60:
+    if seconds < 59.5:
         return f"{seconds:.0f} s"
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes} min {rest} s"

@@ -27,6 +27,8 @@ SAMPLES = {
     "sql": "SELECT a,\n  'multi\nline'\nFROM t -- c\nWHERE x = 1;\n",
     "diff": "--- a\n+++ b\n@@ -1 +1 @@\n-old\n+new\n",
     "python-tabs": "def f():\n\treturn 1\n",
+    # A token that spans lines: a fenced block without a language is one token here.
+    "markdown": "# Title\n\n```\nplain\ncode\n```\ntext after\n\n```\nmore\n```\nend\n",
 }
 
 
@@ -50,6 +52,7 @@ def test_from_the_top_it_gives_pygments_tokens(language: str, code: str) -> None
 
 @pytest.mark.parametrize(("language", "code"), list(SAMPLES.items()))
 def test_lexing_again_from_a_line_start_gives_what_the_top_gives(language: str, code: str) -> None:
+    """From every stack recorded by a lexing that stopped at any line."""
     lexer = _lexer(language)
     code = code.rstrip("\n")
     count = len(code.split("\n"))
@@ -58,10 +61,14 @@ def test_lexing_again_from_a_line_start_gives_what_the_top_gives(language: str, 
         assert whole.starts == {}  # C's lexer has its own loop; tabs are expanded
         return
     assert whole.starts, "a lexer that never starts a line on a token boundary"
-    for line, stack in whole.starts.items():
-        for stop in range(line + 1, count + 1):
-            again = lex_lines(lexer, code, first=line, stop=stop, start=line, stack=stack)
-            assert (again.lines, again.at_top) == (whole.lines[line:stop], whole.at_top[line:stop])
+    for stop in range(1, count + 1):
+        for line, stack in lex_lines(lexer, code, first=0, stop=stop).starts.items():
+            assert line <= stop
+            again = lex_lines(lexer, code, first=line, stop=count, start=line, stack=stack)
+            assert (again.lines, again.at_top) == (whole.lines[line:], whole.at_top[line:]), (
+                stop,
+                line,
+            )
 
 
 def test_a_growing_block_lexed_a_run_at_a_time_matches_the_whole() -> None:

@@ -71,8 +71,10 @@ def lex_lines(
     line, current, last_at_top = start, [], True
     for token_type, value, state in _tokens(lexer, source, start, stack):
         if state is not None:
-            starts[line] = state
-        elif line >= stop:
+            if line <= stop:
+                starts[line] = state
+            continue
+        if line >= stop:
             break
         while value and line < stop:
             piece, newline, value = value.partition("\n")
@@ -85,6 +87,9 @@ def lex_lines(
                     at_top.append(last_at_top)
                 current = []
                 line += 1
+        # A token may run past `stop` (a whole fenced block in Markdown's lexer): count
+        # its lines, so that a stack read after it is not taken for the stack at `stop`.
+        line += value.count("\n")
     # A last line without a newline of its own leaves the lexer where the one before did.
     while first + len(lines) < stop:
         lines.append(current)
@@ -103,9 +108,7 @@ def _tokens(
             yield token_type, value, None
         return
     text = source if source.endswith("\n") else source + "\n"  # the lexer's ensurenl
-    offset = 0
-    for _ in range(start):
-        offset = text.index("\n", offset) + 1
+    offset = len(text) - len(text.split("\n", start)[-1]) if start else 0
     yield from _run(lexer, text, offset, stack)
 
 

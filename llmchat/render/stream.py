@@ -50,6 +50,7 @@ class _OpenFence:
     # The lexer's stack where a printed line starts (code_lexing): the next run is lexed
     # from the last of these, not from the block's top.
     starts: dict[int, Stack] = field(default_factory=lambda: {0: TOP})
+    anchored: int = 0  # `printed` when a run was last lexed from the block's top
     # Live rows of each complete line, rendered once (for the width they were made at).
     line_rows: dict[int, LiveLine] = field(default_factory=dict)
     rows_width: int = 0
@@ -193,6 +194,13 @@ class MarkdownStream:
         if stop <= state.printed:
             return []
         top = state.printed == 0
+        stack = state.starts[resume]
+        if state.printed <= 4 * budget or state.printed >= 2 * state.anchored:
+            # From the top while the block is a few screens long, then again at doubling
+            # lengths (linear in all): a stack read before a regex could see what it looks
+            # ahead for (an HTML script's end tag, a heredoc's last line) would otherwise
+            # colour every later run as well.
+            resume, stack, state.anchored = 0, TOP, state.printed
         rows, starts = run_rows(
             self._console,
             "\n".join(state.lines),
@@ -200,7 +208,7 @@ class MarkdownStream:
             first=state.printed,
             stop=stop,
             top=top,
-            resume=(resume, state.starts[resume]),
+            resume=(resume, stack),
         )
         if top and state.blank_before:
             rows.insert(0, [])

@@ -103,3 +103,29 @@ def test_ctrl_c_while_the_queue_is_applied_repeats_nothing(clock: Clock) -> None
     text = Terminal(60).feed(written(target)).text()
     assert text[0] == "First words and more words."
     assert text.count("First words and more words.") == 1
+
+
+def test_a_blank_first_piece_of_the_answer_does_not_stretch_the_thinking(clock: Clock) -> None:
+    target = console()
+    renderer = LiveRenderer(target, frame_seconds=10.0)
+    renderer.feed(ReasoningDelta("Let me see."))
+    clock.now += 3.0
+    renderer.feed(TextDelta("\n\n"))  # reasoning models often open the answer so
+    clock.now += 0.2
+    renderer.feed(TextDelta("The answer is 42."))
+    clock.now += 5.0
+    renderer.finish(TurnStats(usage=Usage(completion_tokens=9)))
+    assert Terminal(60).feed(written(target)).text()[2] == "Thought for 3.2 s"
+
+
+def test_ctrl_c_while_the_reply_ends_still_shows_its_end_and_status(clock: Clock) -> None:
+    CtrlCWhenRead.pressed = False
+    target = console()
+    renderer = LiveRenderer(target, frame_seconds=10.0)
+    renderer.feed(TextDelta("First words"))
+    renderer.feed(TextDelta(CtrlCWhenRead(" and the last words.")))  # queued
+    with pytest.raises(KeyboardInterrupt):  # delivered once the reply is closed
+        renderer.finish(TurnStats(usage=Usage(completion_tokens=9)))
+    text = Terminal(60).feed(written(target)).text()
+    assert text[0] == "First words and the last words."
+    assert text[2].startswith("9 tokens")

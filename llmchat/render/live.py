@@ -104,12 +104,17 @@ class LiveRenderer:
     def feed(self, event: ChatEvent) -> None:
         """Queue the event; draw a frame if one is due.
 
-        A change of kind (reasoning to answer) is taken at once, so the times the status
-        line reports (first token, how long the model thought) are when it arrived.
+        A change of kind (reasoning to answer) is taken at once, and the answer's pieces
+        until one shows something (models often send "\n\n" first), so the times the
+        status line reports (first token, how long the model thought) are when they came.
         """
         self._inbox.append(event)
         kind = type(event)
-        if kind is not self._last_kind or time.monotonic() >= self._next_frame:
+        if (
+            kind is not self._last_kind
+            or (kind is TextDelta and not self._answering)
+            or time.monotonic() >= self._next_frame
+        ):
             self._last_kind = kind
             with self._lock:
                 if self._closed:
@@ -141,7 +146,9 @@ class LiveRenderer:
 
     def finish(self, stats: TurnStats) -> None:
         self._stop_ticker()
-        with self._lock:
+        # Ctrl+C waits for the whole ending: one between taking the queue and closing
+        # would leave the last text undrawn and no status line.
+        with self._lock, sigint_deferred():
             if self._closed:
                 return
             self._take_inbox()
@@ -157,7 +164,7 @@ class LiveRenderer:
 
     def abort(self, note: str) -> None:
         self._stop_ticker()
-        with self._lock:
+        with self._lock, sigint_deferred():
             if not self._closed:
                 self._take_inbox()  # what arrived before the interruption is kept
                 self._close(note)

@@ -10,9 +10,36 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import FrameType
+
+# A Ctrl+C this soon after the last one pressed during a reply is the same storm's tail.
+STORM_SECONDS = 0.5
+
+
+@dataclass
+class _Presses:
+    """When Ctrl+C was last pressed during an action (time.monotonic())."""
+
+    last: float = float("-inf")
+
+
+_PRESSES = _Presses()
+
+
+def note_press() -> None:
+    """A Ctrl+C that belongs to a storm (see `in_a_storm`)."""
+    _PRESSES.last = time.monotonic()
+
+
+def in_a_storm() -> bool:
+    """Whether Ctrl+C was pressed less than STORM_SECONDS ago while a reply was being
+    stopped: the prompt after it ignores the storm's tail on an empty line, which would
+    otherwise leave a row of empty prompts behind."""
+    return time.monotonic() - _PRESSES.last < STORM_SECONDS
 
 
 def _on_main_thread() -> bool:
@@ -60,6 +87,7 @@ def sigint_once() -> Iterator[None]:
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
         nonlocal fired
+        note_press()
         if not fired:
             fired = True
             raise KeyboardInterrupt

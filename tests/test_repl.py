@@ -15,7 +15,7 @@ from pathlib import Path
 import pexpect
 from conftest import TEST_KEY, TEST_KEY_2, Sandbox
 from fakeserver import FakeOpenAI
-from pty_chat import StartChat
+from pty_chat import PROMPT, StartChat
 
 
 def _env(server: FakeOpenAI, **extra: str) -> dict[str, str]:
@@ -107,6 +107,30 @@ def test_ctrl_c_mid_reply_keeps_what_arrived(
     assert messages[1]["content"].startswith("tick tick")
     assert len(messages[1]["content"]) < len("tick " * 200)
     assert messages[2] == {"role": "user", "content": "next"}
+
+
+def test_the_tail_of_a_ctrl_c_storm_leaves_no_empty_prompts(
+    start_chat: StartChat, fake_server: FakeOpenAI
+) -> None:
+    fake_server.reply(text="tick " * 200, chunk_size=5, chunk_delay=0.05)
+    chat = start_chat(env=_env(fake_server))
+    chat.send("count slowly")
+    chat.expect("tick tick")
+    since = chat.since()
+    for _ in range(8):  # most land after the reply stopped, at the prompt
+        chat.child.sendcontrol("c")
+        time.sleep(0.05)
+    chat.expect("interrupted")
+    time.sleep(0.3)
+    chat.ask("next", "echo: next")
+    prompts = [row.rstrip() for row in since.rows() if row.startswith(PROMPT)]
+    assert prompts[: prompts.index(f"{PROMPT} next")] == []  # no empty prompt before it
+    # A Ctrl+C after a pause still clears the line.
+    time.sleep(0.6)
+    chat.child.send("half typed")
+    chat.child.sendcontrol("c")
+    chat.wait_prompt()
+    chat.ask("after", "echo: after")
 
 
 def test_ctrl_c_at_the_prompt_never_quits(start_chat: StartChat, fake_server: FakeOpenAI) -> None:

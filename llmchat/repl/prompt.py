@@ -11,6 +11,7 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.output import Output
 
 from llmchat.environment import Environment
+from llmchat.interrupts import in_a_storm, note_press
 from llmchat.repl.transcript import is_long
 
 
@@ -29,7 +30,8 @@ def plain_output(env: Environment) -> Output | None:
 
 
 def key_bindings() -> KeyBindings:
-    """Alt+Enter for a newline, Ctrl+C to clear the line, Enter on a long paste."""
+    """Alt+Enter for a newline, Ctrl+C to clear the line (not the tail of a storm that
+    stopped a reply), Enter on a long paste."""
     bindings = KeyBindings()
 
     @bindings.add("escape", "enter")
@@ -38,6 +40,9 @@ def key_bindings() -> KeyBindings:
 
     @bindings.add("c-c")
     def _clear(event: KeyPressEvent) -> None:
+        if not event.current_buffer.text and in_a_storm():
+            note_press()  # the tail of the storm that stopped the reply: nothing to clear
+            return
         # prompt_toolkit's own binding fails ("Application is not running") on the second
         # of several Ctrl+C read at once, as a storm of them is.
         future = event.app.future

@@ -168,3 +168,12 @@ def test_role_names_complete_from_builtins_and_files(state: ReplState, tmp_path:
     (tmp_path / "roles" / "rust-tutor.md").write_text("Teach Rust.", encoding="utf-8")
     assert _complete(state, "/role r") == ["reviewer", "rust-tutor"]
     assert _complete(state, "/check gpt-4o-m") == ["gpt-4o-mini"]
+
+
+def test_a_long_input_is_summed_up_by_its_lines_a_last_newline_starting_none() -> None:
+    from llmchat.repl.transcript import input_summary
+
+    pasted = "".join(f"line {n}\n" for n in range(1, 501))
+    assert input_summary(pasted, 80) == ["line 1", "line 2", "… 500 lines"]
+    assert input_summary(pasted.rstrip("\n"), 80)[-1] == "… 500 lines"
+    assert input_summary(pasted + "\n", 80)[-1] == "… 501 lines"  # a blank last line

@@ -23,7 +23,8 @@ def input_summary(text: str, width: int, shown: int = 2) -> list[str]:
     lines = text.split("\n")
     room = max(10, width - 3)
     head = [line if len(line) <= room else line[: room - 1] + "…" for line in lines[:shown]]
-    return [*head, f"… {len(lines)} lines"]
+    count = len(lines) - text.endswith("\n")  # a last newline ends a line, starts none
+    return [*head, f"… {count} lines"]
 
 
 def say(env: Environment, text: str, *, dim: bool = False, error: bool = False) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pexpect
 from conftest import TEST_KEY, TEST_KEY_2, Sandbox
 from fakeserver import FakeOpenAI
-from pty_chat import PROMPT, StartChat
+from pty_chat import PROMPT, Chat, StartChat
 
 
 def _env(server: FakeOpenAI, **extra: str) -> dict[str, str]:
@@ -90,13 +90,19 @@ def test_usage_shows_what_the_server_reported(
     chat.wait_prompt()
 
 
-def test_ctrl_c_mid_reply_keeps_what_arrived(
-    start_chat: StartChat, fake_server: FakeOpenAI
-) -> None:
+def _counting_slowly(start_chat: StartChat, fake_server: FakeOpenAI) -> Chat:
+    """A REPL in the middle of a slow reply ("tick tick …", 200 of them at 20 chunks/s)."""
     fake_server.reply(text="tick " * 200, chunk_size=5, chunk_delay=0.05)
     chat = start_chat(env=_env(fake_server))
     chat.send("count slowly")
     chat.expect("tick tick")
+    return chat
+
+
+def test_ctrl_c_mid_reply_keeps_what_arrived(
+    start_chat: StartChat, fake_server: FakeOpenAI
+) -> None:
+    chat = _counting_slowly(start_chat, fake_server)
     chat.child.sendintr()
     chat.expect("interrupted")
     chat.wait_prompt()
@@ -112,10 +118,7 @@ def test_ctrl_c_mid_reply_keeps_what_arrived(
 def test_the_tail_of_a_ctrl_c_storm_leaves_no_empty_prompts(
     start_chat: StartChat, fake_server: FakeOpenAI
 ) -> None:
-    fake_server.reply(text="tick " * 200, chunk_size=5, chunk_delay=0.05)
-    chat = start_chat(env=_env(fake_server))
-    chat.send("count slowly")
-    chat.expect("tick tick")
+    chat = _counting_slowly(start_chat, fake_server)
     since = chat.since()
     for _ in range(8):  # most land after the reply stopped, at the prompt
         chat.child.sendcontrol("c")

@@ -7,10 +7,29 @@ import random
 from typing import Any
 
 import pytest
+from pygments.token import Text
 
 from llmchat.render.code_lexing import TOP, lex_lines, resumable
-from llmchat.render.code_line import _tokens_by_line
 from llmchat.render.markdown import lexer_for
+
+
+def pygments_lines(lexer: Any, source: str, first: int, stop: int) -> tuple[list[Any], list[bool]]:
+    """The reference: pygments' own `get_tokens` over the whole source, split into lines
+    [first, stop), and whether each line's newline was lexed as plain text."""
+    lines: list[list[tuple[Any, str]]] = [[]]
+    at_top: list[bool] = []
+    for token_type, value in lexer.get_tokens(source):
+        while value:
+            piece, newline, value = value.partition("\n")
+            if piece:
+                lines[-1].append((token_type, piece))
+            if newline:
+                at_top.append(token_type in Text)
+                lines.append([])
+    # A last line without a newline of its own leaves the lexer where the one before did.
+    at_top.extend([at_top[-1] if at_top else True] * (len(lines) - len(at_top)))
+    return lines[first:stop], at_top[first:stop]
+
 
 SAMPLES = {
     "python": 'def f(x):\n    """Doc\n    string"""\n    s = \'a\\\'b\'  # c\n'
@@ -45,7 +64,7 @@ def test_from_the_top_it_gives_pygments_tokens(language: str, code: str) -> None
     count = len(code.split("\n"))
     for first in range(count):
         for stop in range(first + 1, count + 1):
-            tokens, at_top = _tokens_by_line(lexer, code, first, stop)
+            tokens, at_top = pygments_lines(lexer, code, first, stop)
             lexed = lex_lines(lexer, code, first=first, stop=stop)
             assert (lexed.lines, lexed.at_top) == (tokens, at_top), (first, stop)
 

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pygments.token import Text
 from rich.cells import cell_len
 from rich.console import Console
 from rich.segment import Segment
@@ -37,30 +36,6 @@ LineTokens = list[tuple[Any, str]]
 def _theme() -> tuple[SyntaxTheme, Style]:
     theme = Syntax.get_theme(CODE_THEME)
     return theme, theme.get_background_style()
-
-
-def _tokens_by_line(
-    lexer: Any, source: str, first: int, stop: int
-) -> tuple[list[LineTokens], list[bool]]:
-    """The tokens of lines [first, stop) of `source`, lexed from its top, and for each
-    whether the lexer ended it at its top level: its newline lexed as plain text (not
-    inside a string or comment that goes on)."""
-    lines: list[LineTokens] = [[]]
-    at_top: list[bool] = []
-    for token_type, value in lexer.get_tokens(source):
-        while value:
-            piece, newline, value = value.partition("\n")
-            if piece and len(lines) > first:
-                lines[-1].append((token_type, piece))
-            if newline:
-                at_top.append(token_type in Text)
-                if len(lines) == stop:
-                    return lines[first:], at_top[first:]
-                lines.append([])
-    # A last line without a newline of its own (the source ended with one): it leaves
-    # the lexer where the line before left it.
-    at_top.extend([at_top[-1] if at_top else True] * (len(lines) - len(at_top)))
-    return lines[first:stop], at_top[first:stop]
 
 
 def _fits(console: Console, line: str) -> bool:
@@ -105,14 +80,8 @@ def block_rows(
 ) -> list[Row]:
     """`code_rows(console, code, lexer, first=…, stop=…, top=…, bottom=…)`, built here
     when every line in the range fits (rich's rows otherwise)."""
-    lines = code.split("\n")
-    end = len(lines) if stop is None else min(stop, len(lines))
-    pygments_lexer = _fast(console, lexer, lines[first:end]) if code and first < end else None
-    if pygments_lexer is None:
-        return code_rows(console, code, lexer, first=first, stop=stop, top=top, bottom=bottom)
-    tokens, _ = _tokens_by_line(pygments_lexer, code, first, end)
-    rows = [_row(console, text, line) for text, line in zip(lines[first:end], tokens, strict=True)]
-    return [*([_pad_row(console)] if top else []), *rows, *([_pad_row(console)] if bottom else [])]
+    rows, _ = run_rows(console, code, lexer, first=first, stop=stop, top=top, bottom=bottom)
+    return rows
 
 
 def run_rows(
@@ -120,25 +89,29 @@ def run_rows(
     code: str,
     lexer: str,
     *,
-    first: int,
-    stop: int,
-    top: bool,
+    first: int = 0,
+    stop: int | None = None,
+    top: bool = True,
+    bottom: bool = True,
     resume: tuple[int, Stack] = (0, TOP),
 ) -> tuple[list[Row], dict[int, Stack]]:
-    """`block_rows(console, code, lexer, first=…, stop=…, top=…, bottom=False)` for a run
-    of a growing block, lexed from line `resume[0]` with the lexer's stack recorded there
-    (code_lexing) rather than from the top; and the stacks read where later lines start.
-    From the top where the lexer cannot start mid-block; none read where rich draws."""
+    """`block_rows`, lexed from line `resume[0]` with the lexer's stack recorded there
+    (code_lexing) rather than from the top, as a growing block's runs are; and the stacks
+    read where later lines start. From the top where the lexer cannot start mid-block;
+    none read where rich draws."""
     lines = code.split("\n")
-    pygments_lexer = _fast(console, lexer, lines[first:stop])
+    end = len(lines) if stop is None else min(stop, len(lines))
+    pygments_lexer = _fast(console, lexer, lines[first:end]) if code and first < end else None
     if pygments_lexer is None:
-        return code_rows(console, code, lexer, first=first, stop=stop, top=top, bottom=False), {}
+        rich_rows = code_rows(console, code, lexer, first=first, stop=stop, top=top, bottom=bottom)
+        return rich_rows, {}
     start, stack = resume if resumable(pygments_lexer, code) else (0, TOP)
-    lexed = lex_lines(pygments_lexer, code, first=first, stop=stop, start=start, stack=stack)
+    lexed = lex_lines(pygments_lexer, code, first=first, stop=end, start=start, stack=stack)
     rows = [
-        _row(console, text, line) for text, line in zip(lines[first:stop], lexed.lines, strict=True)
+        _row(console, text, line) for text, line in zip(lines[first:end], lexed.lines, strict=True)
     ]
-    return [*([_pad_row(console)] if top else []), *rows], lexed.starts
+    pad = [_pad_row(console)]
+    return [*(pad if top else []), *rows, *(pad if bottom else [])], lexed.starts
 
 
 @dataclass(frozen=True)
@@ -169,8 +142,8 @@ def live_code_rows(
             )
             for index in range(first, len(lines))
         ]
-    tokens, at_top = _tokens_by_line(pygments_lexer, source, first, len(lines))
+    lexed = lex_lines(pygments_lexer, source, first=first, stop=len(lines))
     return [
         LiveLine([_row(console, text, line)], ends)
-        for text, line, ends in zip(lines[first:], tokens, at_top, strict=True)
+        for text, line, ends in zip(lines[first:], lexed.lines, lexed.at_top, strict=True)
     ]

@@ -208,6 +208,7 @@ class MarkdownStream:
             first=state.printed,
             stop=stop,
             top=top,
+            bottom=False,
             resume=(resume, stack),
         )
         if top and state.blank_before:

@@ -16,9 +16,6 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
-import httpx2
-import openai
-
 from llmchat.config import Timeouts
 from llmchat.engine.request import ChatRequest
 from llmchat.errors import (
@@ -44,6 +41,7 @@ from llmchat.wire.network import (
 )
 from llmchat.wire.quirks import STREAM_OPTIONS, ServerQuirks
 from llmchat.wire.request_body import json_body, sdk_arguments
+from llmchat.wire.sdk_types import defer_sdk_types
 from llmchat.wire.sse import (
     ChatStreamReader,
     StreamSource,
@@ -51,6 +49,11 @@ from llmchat.wire.sse import (
     no_completion_error,
     server_says,
 )
+
+defer_sdk_types()  # before the SDK's first import: see sdk_types.py
+
+import httpx2  # noqa: E402
+import openai  # noqa: E402
 
 _REASONING_FIELDS = ("reasoning_content", "reasoning")
 _TRUE = ("1", "true", "yes", "on")

@@ -4,7 +4,9 @@ built up in stages, each its own process with its peak RSS (GNU time's %M).
 Every stage runs in the same 24x100 pty against the same fake server as
 `stream_bench.py --pty`; a stage includes the ones above it:
 
-- `python -c pass`, then `import openai`;
+- `python -c pass`, then `import openai` as it ships, then as llmchat imports it (the
+  `openai.types` packages' `__init__` deferred: wire/sdk_types.py); the stages below import
+  it as llmchat does;
 - an SDK client (one SSL context), the POST, the whole streamed body read, not parsed;
 - + the rich, markdown-it and pygments modules the one-shot imports;
 - + every other module the one-shot imports (read from a first run of it);
@@ -56,6 +58,8 @@ main()
 STAGE = """
 import importlib, sys
 base_url, key, stage, listing = sys.argv[1:5]
+from llmchat.wire.sdk_types import defer_sdk_types
+defer_sdk_types()  # as llmchat imports the SDK
 import httpx2, openai
 names = [n for n in open(listing).read().split() if not n.startswith("__")]
 def load(wanted):
@@ -91,6 +95,8 @@ else:
         pass
 """
 
+DEFERRED = "from llmchat.wire.sdk_types import defer_sdk_types; defer_sdk_types(); import openai"
+
 STAGES = {
     "sdk": "+ an SDK client (one SSL context), the POST, the 4 MB body read, not parsed",
     "render": "+ rich, markdown-it and pygments, as the one-shot imports them",
@@ -123,7 +129,12 @@ def main(argv: list[str] | None = None) -> int:
         listing = str(Path(tmp) / "modules.txt")
         run_in_pty([python, "-c", ONE_SHOT, listing, "full"], env)  # also writes .pyc files
         measure("`python -c pass`", [python, "-c", "pass"], env)
-        measure("`import openai`", [python, "-c", "import openai"], env)
+        measure("`import openai` (as it ships)", [python, "-c", "import openai"], env)
+        measure(
+            "`import openai`, its types deferred as llmchat imports it",
+            [python, "-c", DEFERRED],
+            env,
+        )
         for stage, label in STAGES.items():
             stage_argv = [python, "-c", STAGE, server.base_url, TEST_KEY, stage, listing]
             measure(label, stage_argv, env)

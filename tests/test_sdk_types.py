@@ -93,7 +93,8 @@ PUBLIC_NAMES = """
 import importlib, json, pkgutil
 import openai
 names = {}
-for package in ("openai.types", "openai.types.chat", "openai.types.shared", "openai.types.responses"):
+for package in ("openai.types", "openai.types.chat", "openai.types.shared",
+                "openai.types.responses"):
     module = importlib.import_module(package)
     names[package] = sorted(name for name in dir(module) if not name.startswith("_"))
 print(json.dumps(names))

@@ -6,6 +6,7 @@ can use them without paying for either.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -47,6 +48,14 @@ class Finish:
 
 
 ChatEvent = TextDelta | ReasoningDelta | Usage | Finish
+
+# What the wire calls when it has handed on every event it read and has caught up with
+# the network (the last piece of the body had to be waited for). It answers how many
+# seconds the wire may leave arriving bytes unread (0: read at once). The live renderer
+# draws its frame there and lets a trickling stream gather until the next one: at 100
+# tokens/s that wakes the process a few times a second instead of once a chunk
+# (render/live.py, `before_read`).
+ReadPacer = Callable[[], float]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from llmchat.engine.pieces import TextPieces
-from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, TurnStats, Usage
+from llmchat.events import (
+    ChatEvent,
+    Finish,
+    ReadPacer,
+    ReasoningDelta,
+    TextDelta,
+    TurnStats,
+    Usage,
+)
 from llmchat.providers.records import Provider
 
 if TYPE_CHECKING:
@@ -66,14 +74,16 @@ class Turn:
         """The stream ended without the server saying it was finished."""
         return self.state == "done" and self.finish_reason is None
 
-    def events(self) -> Iterator[ChatEvent]:
+    def events(self, pacer: ReadPacer | None = None) -> Iterator[ChatEvent]:
+        """The reply's events as they arrive; `pacer` paces the network reads (see
+        events.ReadPacer)."""
         from llmchat.engine.think_tags import split_think_tags
         from llmchat.structured.shaping import build_request
 
         request = build_request(self)
         self.state = "running"
         client = self.session.client_for(self.provider)
-        self._events = split_think_tags(client.events(request))
+        self._events = split_think_tags(client.events(request, pacer))
         self._next_save = time.monotonic() + PROGRESS_SECONDS
         try:
             for event in self._events:

@@ -53,6 +53,17 @@ FRAME_COST_FACTOR = 120.0
 # ... but never more than this between frames: a one-off cost (a code block's lexer is
 # compiled on first use: 50 ms) must not freeze the display for half a second.
 MAX_FRAME_SECONDS = 1 / 4
+# The wire may leave a trickling stream's bytes unread until the next frame is due
+# (`before_read`), but for no more than this share of the time since the first token:
+# the reply's end is then seen at most that share late, and so is the rate the status
+# line reports. (At 100 tokens/s, reading chunk by chunk woke the process 100 times a
+# second, each wake paying for cold caches.)
+READ_PAUSE_SHARE = 0.05
+# Shorter pauses are not worth a sleep.
+MIN_READ_PAUSE = 0.005
+# While the wire paces its reads, the ticker leaves a due frame this long to the reader,
+# which draws it with the bytes that came during the pause; the ticker's is for stalls.
+READ_GRACE_SECONDS = 0.03
 
 
 class LiveRenderer:
@@ -93,6 +104,7 @@ class LiveRenderer:
         self._closed = False
         self._next_frame = 0.0
         self._finish_reason: str | None = None
+        self._paced = False  # the wire calls `before_read`: frames are drawn there
 
     def start(self) -> None:
         with self._lock:
@@ -102,7 +114,7 @@ class LiveRenderer:
         self._ticker.start()
 
     def feed(self, event: ChatEvent) -> None:
-        """Queue the event; draw a frame if one is due.
+        """Queue the event; draw a frame if one is due (or leave it to `before_read`).
 
         A change of kind (reasoning to answer) is taken at once, and the answer's pieces
         until one shows something (models often send "\n\n" first), so the times the
@@ -113,7 +125,7 @@ class LiveRenderer:
         if (
             kind is not self._last_kind
             or (kind is TextDelta and not self._answering)
-            or time.monotonic() >= self._next_frame
+            or (not self._paced and time.monotonic() >= self._next_frame)
         ):
             self._last_kind = kind
             with self._lock:
@@ -122,6 +134,30 @@ class LiveRenderer:
                 self._take_inbox()
                 if self._dirty and time.monotonic() >= self._next_frame:
                     self._frame()
+
+    def before_read(self) -> float:
+        """The wire has handed on all it read and caught up with the network: draw the
+        frame if one is due, then say how long the next bytes may gather unread (until
+        the next frame; READ_PAUSE_SHARE).
+
+        Drawing here rather than in `feed` puts every event that was waiting in the socket
+        in the same frame.
+        """
+        self._paced = True
+        with self._lock:
+            if self._closed:
+                return 0.0
+            now = time.monotonic()
+            if now >= self._next_frame:
+                self._take_inbox()
+                if self._dirty:
+                    self._frame()
+                    now = time.monotonic()
+            first = self._first_token
+            if first is None:
+                return 0.0
+            pause = min(self._next_frame - now, READ_PAUSE_SHARE * (now - first))
+            return pause if pause >= MIN_READ_PAUSE else 0.0
 
     def _take_inbox(self) -> None:
         """Apply the queued events, oldest first (the caller holds the lock).
@@ -226,13 +262,14 @@ class LiveRenderer:
         While the reply flows, `feed` draws the frames: this thread wakes when the next
         one is due (not every tick), to draw it if no event came to do so.
         """
+        grace = READ_GRACE_SECONDS if self._paced else 0.0
         with self._lock:
             if self._closed:
                 return None
             self._take_inbox()
-            if self._spinning or (self._dirty and time.monotonic() >= self._next_frame):
+            if self._spinning or (self._dirty and time.monotonic() >= self._next_frame + grace):
                 self._frame()
-            return None if self._spinning else self._next_frame - time.monotonic()
+            return None if self._spinning else self._next_frame + grace - time.monotonic()
 
     def _frame(self, *, final: bool = False) -> None:
         """Print what became final, redraw what is live; schedule the next frame by cost.

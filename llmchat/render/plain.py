@@ -96,6 +96,10 @@ class PlainRenderer:
             self._ticker.start()
             self._spin()
 
+    def before_read(self) -> float:
+        """Text goes out as it comes: the wire reads as soon as bytes arrive."""
+        return 0.0
+
     def feed(self, event: ChatEvent) -> None:
         if self._closed:
             return

@@ -27,6 +27,10 @@ class Renderer(Protocol):
     def feed(self, event: ChatEvent) -> None:
         """Show one event: TextDelta, ReasoningDelta, Usage or Finish."""
 
+    def before_read(self) -> float:
+        """The wire has handed on all it read and caught up with the network: the seconds
+        it may leave the next bytes unread (an events.ReadPacer)."""
+
     def finish(self, stats: TurnStats) -> None:
         """The reply is complete, or stopped by Ctrl+C (`stats.interrupted`): print all of
         it for good, then the dim status line (TTY only), which then ends "interrupted"."""
@@ -81,7 +85,7 @@ def show_turn(turn: Turn, renderer: Renderer) -> bool:
     """
     try:
         renderer.start()
-        for event in turn.events():
+        for event in turn.events(pacer=renderer.before_read):
             renderer.feed(event)
     except KeyboardInterrupt:
         turn.interrupt()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmchat.errors import ApiError, ConfigError
-from llmchat.events import ChatEvent, Finish, TextDelta, Usage
+from llmchat.events import ChatEvent, Finish, ReadPacer, TextDelta, Usage
 from llmchat.providers.presets import ModelInfo, Price, Provider
 
 if TYPE_CHECKING:
@@ -153,11 +153,12 @@ class EmbeddedClient:
         except (ValueError, OSError, RuntimeError) as exc:
             raise ConfigError(f"cannot load the built-in model {path}: {exc}") from exc
 
-    def events(self, request: ChatRequest) -> Iterator[ChatEvent]:
+    def events(self, request: ChatRequest, pacer: ReadPacer | None = None) -> Iterator[ChatEvent]:
         """The reply as TextDelta … Usage, Finish, like a streaming API.
 
         Ctrl+C arrives between two tokens (llama.cpp's decode is one short C call):
-        the generator is closed, and the next request reuses the cached prompt prefix."""
+        the generator is closed, and the next request reuses the cached prompt prefix.
+        `pacer` is not asked: tokens come from this process, not from a socket."""
         llama = self._load()
         pieces: list[str] = []
         finish: str | None = None

@@ -29,7 +29,7 @@ from llmchat.errors import (
     ServerError,
     StreamCutError,
 )
-from llmchat.events import ChatEvent, Finish, ReasoningDelta, TextDelta, Usage
+from llmchat.events import ChatEvent, Finish, ReadPacer, ReasoningDelta, TextDelta, Usage
 from llmchat.providers.dialects import dialect, mentions_reasoning_content
 from llmchat.providers.records import Provider
 from llmchat.wire.attempts import attempts_of, error_name, no_answer_message, rate_limited_error
@@ -58,6 +58,9 @@ import openai  # noqa: E402
 _REASONING_FIELDS = ("reasoning_content", "reasoning")
 _TRUE = ("1", "true", "yes", "on")
 _RAW_STREAM = {"X-Stainless-Raw-Response": "stream"}
+# A piece of the body that took this long to come had to be waited for: the reader has
+# caught up with the network (see `ChatClient._blocks`).
+CAUGHT_UP_SECONDS = 0.002
 
 
 __all__ = ["ChatClient", "ChatRequest", "parse_usage"]
@@ -136,14 +139,18 @@ class ChatClient:
 
     # --- chat ---------------------------------------------------------------
 
-    def events(self, request: ChatRequest) -> Iterator[ChatEvent]:
-        """The reply as ChatEvents; raises LLMChatError subclasses only."""
+    def events(self, request: ChatRequest, pacer: ReadPacer | None = None) -> Iterator[ChatEvent]:
+        """The reply as ChatEvents; raises LLMChatError subclasses only.
+
+        `pacer` is asked, each time the events of one network read are all handed on,
+        how long to leave the next bytes unread (our own stream reader only).
+        """
         if request.stream:
-            yield from self._stream(request)
+            yield from self._stream(request, pacer)
         else:
             yield from self._complete(request)
 
-    def _stream(self, request: ChatRequest) -> Iterator[ChatEvent]:
+    def _stream(self, request: ChatRequest, pacer: ReadPacer | None) -> Iterator[ChatEvent]:
         if self._sdk_stream:
             yield from self._sdk_stream_events(request)
             return
@@ -152,7 +159,7 @@ class ChatClient:
         started = time.monotonic()
         try:
             response = self._open_stream(request, raw=True)
-            yield from reader.events(self._blocks(response))
+            yield from reader.events(self._blocks(response, pacer))
         except LLMChatError:
             raise
         except openai.APIError as exc:
@@ -162,12 +169,27 @@ class ChatClient:
                 response.close()
 
     @staticmethod
-    def _blocks(response: Any) -> Iterator[bytes]:
-        """The raw body, its transport errors mapped as the SDK's own stream maps them."""
+    def _blocks(response: Any, pacer: ReadPacer | None) -> Iterator[bytes]:
+        """The raw body, its transport errors mapped as the SDK's own stream maps them.
+
+        Once the reader has caught up (a piece it had to wait for), the pacer may ask for
+        a pause: the bytes that arrive meanwhile wait in the socket and are then taken
+        in one go. Pieces that come at once were already there (the HTTP parser hands on
+        one chunk of the body at a time, however many one read brought): no pause between
+        them, so a fast server's backlog is read to its end before the next pause.
+        """
         from openai._httpx2 import request_exceptions, timeout_exceptions
 
         try:
-            yield from response.iter_bytes()
+            asked = time.monotonic()
+            for block in response.iter_bytes():
+                waited = time.monotonic() - asked
+                yield block
+                if pacer is not None and waited >= CAUGHT_UP_SECONDS:
+                    pause = pacer()
+                    if pause > 0:
+                        time.sleep(pause)
+                asked = time.monotonic()
         except timeout_exceptions() as exc:
             raise openai.APITimeoutError(request=response.request) from exc
         except request_exceptions() as exc:

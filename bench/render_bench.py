@@ -234,6 +234,9 @@ def child(mode: str, doc_path: str, result_path: str) -> None:
     rate = 1000.0 if mode == "paced" else float(mode[6:]) if mode.startswith("paced-") else 0.0
     if mode.startswith("final-"):
         rate = float(mode[6:])  # paced, but no frame is drawn until the reply ends
+    chunkwise = mode.startswith("chunkwise-")
+    if chunkwise:
+        rate = float(mode[10:])  # paced, each chunk fed as it comes (reads not paced)
     if mode.startswith("idle-"):
         # The paced loop alone (its sleeps and clock reads wake the process 2,000 times
         # a minute): what the paced figures hold that is not the renderer's.
@@ -259,6 +262,10 @@ def child(mode: str, doc_path: str, result_path: str) -> None:
             renderer = LiveRenderer(terminal_console(env), frame_seconds=1e9)
         drawn = _watch_frames(renderer)
         renderer.start()
+        # Where the wire would wait for the network, it asks the renderer how long it may
+        # leave the bytes unread (wire/client.py `_blocks`); the tokens due meanwhile are
+        # then fed at once, as one read would bring them.
+        pacer = None if chunkwise or mode.startswith("final-") else renderer.before_read
         began = time.monotonic()
         behind = 0.0
         dues: list[float] = []
@@ -269,7 +276,8 @@ def child(mode: str, doc_path: str, result_path: str) -> None:
                 dues.append(due)
                 now = time.monotonic()
                 if now < due:
-                    time.sleep(due - now)
+                    pause = pacer() if pacer is not None else 0.0
+                    time.sleep(max(due, now + pause) - now)
                 else:
                     behind = max(behind, now - due)
             if rate:
@@ -436,12 +444,19 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="with --paced: also each pace with no frame drawn until the end (the floor)",
     )
+    parser.add_argument(
+        "--chunkwise",
+        action="store_true",
+        help="with --paced: also each pace with every chunk fed as it comes (reads not paced)",
+    )
     args = parser.parse_args(argv)
     if args.child:
         child(*args.child)
         return 0
     if args.paced:
-        return paced_main(args.paced, args.sustained, args.runs, floor=args.floor)
+        return paced_main(
+            args.paced, args.sustained, args.runs, floor=args.floor, chunkwise=args.chunkwise
+        )
 
     sizes = [int(s) for s in args.sizes.split(",")]
     naive_sizes = [int(s) for s in args.naive.split(",") if s]
@@ -555,7 +570,9 @@ def report(
     )
 
 
-def paced_main(spec: str, sustained: int, runs: int, *, floor: bool = False) -> int:
+def paced_main(
+    spec: str, sustained: int, runs: int, *, floor: bool = False, chunkwise: bool = False
+) -> int:
     """Issue 16's paced cases: a reply fed at real models' paces into the pty."""
     rates_text, _, size_text = spec.partition(":")
     size = int(size_text or 2000)
@@ -573,6 +590,7 @@ def paced_main(spec: str, sustained: int, runs: int, *, floor: bool = False) -> 
         for _ in range(runs):
             paced = [mode for r in rates for mode in (f"paced-{r}", f"idle-{r}")]
             paced += [f"final-{r}" for r in rates] if floor else []
+            paced += [f"chunkwise-{r}" for r in rates] if chunkwise else []
             for mode in ("once-rich", "once-ours", *paced):
                 rows.setdefault(mode, []).append(run_child(mode, doc, tty=True, env=env))
                 print(f"  {mode}: {rows[mode][-1]}", file=sys.stderr)
@@ -594,12 +612,15 @@ def paced_main(spec: str, sustained: int, runs: int, *, floor: bool = False) -> 
         "| frames | display lag max / p99 ms | longest frame gap ms | finish ms |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for rate in rates:
-        got = rows[f"paced-{rate}"]
+    for rate, kind in [(r, k) for r in rates for k in ("paced", "chunkwise")]:
+        if f"{kind}-{rate}" not in rows:
+            continue
+        got = rows[f"{kind}-{rate}"]
         cpu, written = _median(got, "cpu_s"), _median(got, "bytes")
         idle = _median(rows[f"idle-{rate}"], "cpu_s")
+        label = f"{rate:,}" + (", reads not paced" if kind == "chunkwise" else "")
         print(
-            f"| {rate:,} | {cpu:.2f} | {idle:.2f} | {cpu - idle:.2f} "
+            f"| {label} | {cpu:.2f} | {idle:.2f} | {cpu - idle:.2f} "
             f"| {(cpu - idle) / once_rich:.1f} "
             f"| {written / 1e3:.1f} kB "
             f"| {written / once_bytes:.2f} | {written / rich_bytes:.2f} "

@@ -18,11 +18,15 @@ cut in 16 KiB blocks like network reads) through `ChatStreamReader.events`, best
 as µs per chunk (json.loads alone beside it), and the SDK's per-chunk cost the same way
 (its SSE decoder plus `ChatCompletionChunk` construction, as its Stream does).
 
-    python bench/stream_bench.py [--runs 5] [--tokens 20000] [--pty]
+    python bench/stream_bench.py [--runs 5] [--tokens 20000] [--pty] [--paced RATE]
 
 With --pty the children's stdout is a 24x100 pseudo-terminal (llmchat renders Markdown
 live, the bare loop prints plain text into the same pty) and each one's peak RSS is read
 with GNU time (/usr/bin/time -f %M).
+
+With --paced RATE the server sends RATE chunks a second, held to the clock, as a real
+model would (use it with --pty and e.g. --tokens 2000): llmchat then paces its reads to
+its frames, while the SDK's stream (and the bare loop) wake for every chunk.
 
 Run it from the repository root with the Python of the venv llmchat is installed in.
 Linux or macOS; no network. Prints Markdown for docs/benchmarks.md.
@@ -171,10 +175,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--pty", action="store_true", help="stdout a 24x100 pty instead of a pipe (+ peak RSS)"
     )
+    parser.add_argument(
+        "--paced", type=float, default=0.0, help="the server sends this many chunks a second"
+    )
     args = parser.parse_args(argv)
 
     text = make_reply(args.tokens)
     chunk_size = max(1, round(len(text) / args.tokens))
+    pace = {"chunk_delay": 1 / args.paced, "paced": True} if args.paced else {}
     llmchat = str(Path(sys.executable).parent / "llmchat")
     cases = {
         "llmchat (our SSE reader)": ([llmchat, "--no-save", "Write it."], {}),
@@ -189,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     written: dict[str, int] = {}
     with (
         tempfile.TemporaryDirectory() as tmp,
-        FakeOpenAI(default_reply=Reply(text=text, chunk_size=chunk_size)) as server,
+        FakeOpenAI(default_reply=Reply(text=text, chunk_size=chunk_size, **pace)) as server,
     ):
         env = {**sandbox_env(Path(tmp)), "OPENAI_API_KEY": TEST_KEY}
         env["OPENAI_BASE_URL"] = server.base_url
@@ -227,7 +235,9 @@ def report(
     print(
         f"Reply: {args.tokens:,} tokens of Markdown, {len(text):,} characters, sent in "
         f"{costs['chunks']:,.0f} SSE chunks of {chunk_size} characters ({body_bytes:,} bytes "
-        f"of body). Python {platform.python_version()}, openai {openai.__version__}, "
+        f"of body"
+        + (f", {args.paced:g} chunks a second" if args.paced else "")
+        + f"). Python {platform.python_version()}, openai {openai.__version__}, "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end; "
         f"{args.runs} runs each.\n"
     )

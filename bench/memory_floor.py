@@ -11,7 +11,8 @@ Every stage runs in the same 24x100 pty against the same fake server as
 - + the rich, markdown-it and pygments modules the one-shot imports;
 - + every other module the one-shot imports (read from a first run of it);
 - + wire/sse.py turning the body into events;
-- the one-shot with its frames never drawn (LiveRenderer._frame a no-op), then as it is.
+- the one-shot with its frames never drawn (LiveRenderer._frame a no-op), then as it is,
+  then saving the chat as well (its JSONL file and the SQLite index).
 
     python bench/memory_floor.py [--runs 3] [--tokens 20000]
 
@@ -36,7 +37,8 @@ from render_bench import make_reply, sandbox_env  # noqa: E402
 from stream_bench import TEST_KEY, run_in_pty  # noqa: E402
 
 # Runs the one-shot; at its exit (the launcher leaves through os._exit) writes the names
-# of the imported modules to argv[1]. With argv[2] == "noframes" nothing is drawn.
+# of the imported modules to argv[1]. With argv[2] == "noframes" nothing is drawn; with
+# "save" the chat is saved.
 ONE_SHOT = """
 import os, sys
 out, mode = sys.argv[1], sys.argv[2]
@@ -49,7 +51,7 @@ def _exit(code):
         f.write("\\n".join(sorted(sys.modules)))
     leave(code)
 os._exit = _exit
-sys.argv = ["llmchat", "--no-save", "Write it."]
+sys.argv = ["llmchat", "Write it."] if mode == "save" else ["llmchat", "--no-save", "Write it."]
 from llmchat.launcher import main
 main()
 """
@@ -146,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         measure(
             "the one-shot (`llmchat --no-save …`)", [python, "-c", ONE_SHOT, scratch, "full"], env
+        )
+        measure(
+            "the one-shot, the chat saved (`llmchat …`)",
+            [python, "-c", ONE_SHOT, scratch, "save"],
+            env,
         )
 
     print(f"{args.tokens:,}-token reply into a 24x100 pty; peak RSS, median of {args.runs}.\n")

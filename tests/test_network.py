@@ -3,21 +3,29 @@ and a real TLS server on loopback (tests/proxyserver.py), the proxy's log as the
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 from conftest import TEST_KEY, FakeOpenAI
 from proxyserver import CertUnavailable, ForwardProxy, TLSFakeOpenAI, make_self_signed_cert
 
+from llmchat.config import Params, Timeouts
+from llmchat.engine.request import ChatRequest
 from llmchat.errors import ApiTimeoutError, ConfigError, NetworkError
+from llmchat.events import TextDelta
+from llmchat.providers.records import Provider
+from llmchat.wire.client import ChatClient
 from llmchat.wire.network import (
     NetworkSettings,
     classify_network_error,
     effective_proxy,
     http_client_kwargs,
     parse_network_table,
+    plain_http_on_this_machine,
     proxy_display,
 )
 
@@ -236,3 +244,55 @@ def test_effective_proxy_and_display() -> None:
     assert effective_proxy(NetworkSettings(), "https://llm.internal/v1", env) is None
     assert effective_proxy(NetworkSettings(no_proxy=True), "https://api.openai.com", env) is None
     assert proxy_display("http://u:p@corp:3128") == "http://corp:3128"
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://127.0.0.1:8000/v1", True),
+        ("http://localhost:11434/v1", True),
+        ("http://[::1]:8080/v1", True),
+        ("http://127.1.2.3/v1", True),
+        ("https://127.0.0.1:8443/v1", False),
+        ("http://192.168.1.20:8000/v1", False),
+        ("http://localhost.example.com/v1", False),
+        ("https://api.deepseek.com", False),
+        ("", False),
+    ],
+)
+def test_plain_http_on_this_machine(url: str, local: bool) -> None:
+    assert plain_http_on_this_machine(url) is local
+
+
+def test_a_local_plain_http_server_gets_a_context_without_the_systems_cas(
+    fake_server: FakeOpenAI,
+) -> None:
+    """No handshake ever happens there: the CAs (~2.5 MiB) are not loaded. The context
+    still verifies, so anything that led to TLS would fail closed."""
+    local = http_client_kwargs(
+        NetworkSettings(), "local", warn=print, base_url=fake_server.base_url
+    )["verify"]
+    assert isinstance(local, ssl.SSLContext)
+    assert local.cert_store_stats()["x509_ca"] == 0
+    assert local.verify_mode == ssl.CERT_REQUIRED and local.check_hostname
+    remote = http_client_kwargs(
+        NetworkSettings(), "deepseek", warn=print, base_url="https://api.deepseek.com"
+    )["verify"]
+    expected = httpx2.create_ssl_context().cert_store_stats()
+    assert remote.cert_store_stats() == expected
+    client = ChatClient(
+        Provider("local", "Local", fake_server.base_url, "K", "LOCAL", "m"),
+        TEST_KEY,
+        Timeouts(connect=5, read=10),
+    )
+    request = ChatRequest("m", [{"role": "user", "content": "hi"}], Params(), stream=True)
+    text = "".join(e.text for e in client.events(request) if isinstance(e, TextDelta))
+    assert text == "echo: hi"
+
+
+def test_a_proxy_keeps_the_full_context() -> None:
+    url = "http://127.0.0.1:8000/v1"
+    proxied = http_client_kwargs(
+        NetworkSettings(proxy="http://127.0.0.1:3128"), "local", warn=print, base_url=url
+    )["verify"]
+    assert proxied.cert_store_stats() == httpx2.create_ssl_context().cert_store_stats()

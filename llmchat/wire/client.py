@@ -116,7 +116,9 @@ class ChatClient:
         timeouts = Timeouts(
             connect=net.connect_timeout or timeouts.connect, read=net.timeout or timeouts.read
         )
-        http_client = openai.DefaultHttpxClient(**http_client_kwargs(net, provider.name, warn=warn))
+        http_client = openai.DefaultHttpxClient(
+            **http_client_kwargs(net, provider.name, warn=warn, base_url=provider.base_url)
+        )
         headers: dict[str, Any] = net.headers_dict()
         if not official:
             # The SDK would send OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment

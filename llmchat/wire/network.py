@@ -162,7 +162,7 @@ def _ssl_context(net: NetworkSettings, provider: str) -> ssl.SSLContext | None:
 
 
 def http_client_kwargs(
-    net: NetworkSettings, provider: str, *, warn: Callable[[str], None]
+    net: NetworkSettings, provider: str, *, warn: Callable[[str], None], base_url: str = ""
 ) -> dict[str, Any]:
     """Keyword arguments for `openai.DefaultHttpxClient(...)` (an httpx2.Client)."""
     import httpx2
@@ -178,6 +178,12 @@ def http_client_kwargs(
             "anyone on the network path can read your key and the chat"
         )
         kwargs["verify"] = False
+    elif net.ca_bundle is None and not net.proxy and plain_http_on_this_machine(base_url):
+        # A local server (Ollama, llama.cpp, vLLM) over plain HTTP: no handshake will ever
+        # happen, and loading the system's CAs costs ~2.5 MiB for the whole run. The
+        # context still verifies: should a redirect or an environment proxy ever lead to
+        # TLS, it fails closed (it trusts no CA) rather than open.
+        kwargs["verify"] = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     else:
         # One context for the client and every proxy transport it mounts (HTTP_PROXY,
         # HTTPS_PROXY, ALL_PROXY each get one): left to httpx, each loads the system CAs
@@ -192,6 +198,14 @@ def http_client_kwargs(
         # trust_env (SSL_CERT_FILE, the SDK's defaults) while ignoring HTTPS_PROXY & co.
         kwargs["mounts"] = {"http://": None, "https://": None, "all://": None}
     return kwargs
+
+
+def plain_http_on_this_machine(base_url: str) -> bool:
+    """An `http://` URL whose host is this machine (localhost, 127.x, ::1)."""
+    parts = urlsplit(base_url)
+    host = (parts.hostname or "").lower()
+    loopback = host == "localhost" or host.endswith(".localhost") or host == "::1"
+    return parts.scheme == "http" and (loopback or host.startswith("127."))
 
 
 def _require_socks(provider: str) -> None:

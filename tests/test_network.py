@@ -4,7 +4,9 @@ and a real TLS server on loopback (tests/proxyserver.py), the proxy's log as the
 from __future__ import annotations
 
 import ssl
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -256,6 +258,9 @@ def test_effective_proxy_and_display() -> None:
         ("https://127.0.0.1:8443/v1", False),
         ("http://192.168.1.20:8000/v1", False),
         ("http://localhost.example.com/v1", False),
+        ("http://127.attacker.example/v1", False),
+        ("http://[::ffff:127.0.0.1]:8000/v1", True),
+        ("http://localhost.:8000/v1", True),
         ("https://api.deepseek.com", False),
         ("", False),
     ],
@@ -296,3 +301,49 @@ def test_a_proxy_keeps_the_full_context() -> None:
         NetworkSettings(proxy="http://127.0.0.1:3128"), "local", warn=print, base_url=url
     )["verify"]
     assert proxied.cert_store_stats() == httpx2.create_ssl_context().cert_store_stats()
+
+
+class _RedirectToTLS(BaseHTTPRequestHandler):
+    """Answers every request with a 307 to the same path on `target` (an https:// URL)."""
+
+    protocol_version = "HTTP/1.1"
+    target = ""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _redirect(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(307)
+        self.send_header("Location", self.target + self.path.removeprefix("/v1"))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_POST = _redirect
+
+
+def test_a_local_http_server_that_redirects_to_tls_gets_an_error_naming_it(
+    tls_server: tuple[TLSFakeOpenAI, Path],
+) -> None:
+    """The context for plain HTTP on this machine trusts no CA: a redirect to https://
+    fails closed, and the message says why and what to set (not "add a ca_bundle")."""
+    srv, _ = tls_server
+    handler = type("Redirect", (_RedirectToTLS,), {"target": srv.base_url})
+    redirector = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=redirector.serve_forever, daemon=True).start()
+    try:
+        base_url = f"http://localhost:{redirector.server_address[1]}/v1"
+        client = ChatClient(
+            Provider("local", "Local", base_url, "K", "LOCAL", "m"),
+            TEST_KEY,
+            Timeouts(connect=5, read=10),
+        )
+        request = ChatRequest("m", [{"role": "user", "content": "hi"}], Params(), stream=False)
+        with pytest.raises(NetworkError) as info:
+            list(client.events(request))
+        assert "plain HTTP on this machine" in info.value.message
+        assert "https://" in info.value.hint and "base_url" in info.value.hint
+        assert not srv.requests  # the TLS handshake failed: nothing reached the server
+    finally:
+        redirector.shutdown()
+        redirector.server_close()

@@ -136,3 +136,31 @@ def test_without_pauses_the_pacer_is_asked_after_each_piece_it_waited_for(
     assert _answer(events) == TEXT[:140]
     # 20 chunks 20 ms apart: nearly every one had to be waited for.
     assert len(asked) >= 10
+
+
+def test_the_socket_probe_tells_an_empty_socket_from_one_with_bytes_waiting(
+    fake_server: FakeOpenAI,
+) -> None:
+    """Pausing only when the socket is empty keeps a fast server's backlog from growing:
+    a read that waited may have waited for the GIL (a frame being drawn), not the network."""
+    import httpx2
+
+    from llmchat.wire.client import _socket_empty_probe
+
+    fake_server.push(Reply(text="first second", chunk_size=6, chunk_delay=1.0))
+    client = _client(fake_server)
+    response = client._open_stream(_request(), raw=True)
+    try:
+        assert isinstance(response, httpx2.Response)
+        probe = _socket_empty_probe(response)
+        assert probe is not None
+        blocks = response.iter_bytes()
+        next(blocks)  # the first chunk; the next one is a second away
+        assert probe() is True
+        for _ in range(100):  # until the next chunk is in the socket (at most 5 s)
+            if not probe():
+                break
+            time.sleep(0.05)
+        assert probe() is False
+    finally:
+        response.close()

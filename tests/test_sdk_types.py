@@ -77,6 +77,7 @@ print(json.dumps({
     "hook_gone": "__getattr__" not in vars(chat),
     "in_dir": "Model" in dir(openai.types),
     "missing": not hasattr(openai.types, "NoSuchThing"),
+    "source": "import" in (openai.types.__loader__.get_source("openai.types") or ""),
 }))
 """
     )
@@ -86,6 +87,7 @@ print(json.dumps({
         "hook_gone": True,
         "in_dir": True,
         "missing": True,
+        "source": True,
     }
 
 

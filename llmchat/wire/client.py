@@ -66,6 +66,16 @@ CAUGHT_UP_SECONDS = 0.002
 __all__ = ["ChatClient", "ChatRequest", "parse_usage"]
 
 
+def _socket_empty_probe(response: Any) -> Callable[[], bool] | None:
+    """Whether the response's socket has nothing to read right now; None when the HTTP
+    stack does not say (httpcore's `network_stream` extension answers `is_readable`)."""
+    stream = response.extensions.get("network_stream")
+    ask = getattr(stream, "get_extra_info", None)
+    if ask is None:
+        return None
+    return lambda: not ask("is_readable")
+
+
 def parse_usage(raw: Mapping[str, Any] | None) -> Usage | None:
     from llmchat.engine.pricing import parse_usage as parse
 
@@ -174,20 +184,28 @@ class ChatClient:
     def _blocks(response: Any, pacer: ReadPacer | None) -> Iterator[bytes]:
         """The raw body, its transport errors mapped as the SDK's own stream maps them.
 
-        Once the reader has caught up (a piece it had to wait for), the pacer may ask for
-        a pause: the bytes that arrive meanwhile wait in the socket and are then taken
-        in one go. Pieces that come at once were already there (the HTTP parser hands on
-        one chunk of the body at a time, however many one read brought): no pause between
-        them, so a fast server's backlog is read to its end before the next pause.
+        Once the reader has caught up, the pacer may ask for a pause: the bytes that
+        arrive meanwhile wait in the socket and are then taken in one go. Caught up means
+        the last piece had to be waited for and the socket holds nothing now. Both: pieces
+        that come at once were already read (the HTTP parser hands on one chunk of the
+        body at a time, however many one read brought), and a wait alone may have been
+        for the GIL (a frame being drawn) while a fast server's backlog grew. No pacing
+        when the socket cannot be asked.
         """
         from openai._httpx2 import request_exceptions, timeout_exceptions
 
+        socket_empty = _socket_empty_probe(response) if pacer is not None else None
         try:
             asked = time.monotonic()
             for block in response.iter_bytes():
                 waited = time.monotonic() - asked
                 yield block
-                if pacer is not None and waited >= CAUGHT_UP_SECONDS:
+                if (
+                    pacer is not None
+                    and socket_empty is not None
+                    and waited >= CAUGHT_UP_SECONDS
+                    and socket_empty()
+                ):
                     pause = pacer()
                     if pause > 0:
                         time.sleep(pause)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import importlib.util
+import ipaddress
 import re
 import socket
 import ssl
@@ -178,7 +179,7 @@ def http_client_kwargs(
             "anyone on the network path can read your key and the chat"
         )
         kwargs["verify"] = False
-    elif net.ca_bundle is None and not net.proxy and plain_http_on_this_machine(base_url):
+    elif _trusts_no_ca(net, base_url):
         # A local server (Ollama, llama.cpp, vLLM) over plain HTTP: no handshake will ever
         # happen, and loading the system's CAs costs ~2.5 MiB for the whole run. The
         # context still verifies: should a redirect or an environment proxy ever lead to
@@ -201,11 +202,29 @@ def http_client_kwargs(
 
 
 def plain_http_on_this_machine(base_url: str) -> bool:
-    """An `http://` URL whose host is this machine (localhost, 127.x, ::1)."""
+    """An `http://` URL whose host is this machine (localhost, a loopback address)."""
     parts = urlsplit(base_url)
-    host = (parts.hostname or "").lower()
-    loopback = host == "localhost" or host.endswith(".localhost") or host == "::1"
-    return parts.scheme == "http" and (loopback or host.startswith("127."))
+    if parts.scheme != "http":
+        return False
+    host = (parts.hostname or "").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+def _trusts_no_ca(net: NetworkSettings, base_url: str) -> bool:
+    """Whether the client gets a TLS context without CAs (see `http_client_kwargs`)."""
+    return (
+        net.verify
+        and net.ca_bundle is None
+        and not net.proxy
+        and plain_http_on_this_machine(base_url)
+    )
 
 
 def _require_socks(provider: str) -> None:
@@ -332,6 +351,13 @@ def classify_network_error(
     if _any(exc, lambda e: isinstance(e, ssl.SSLCertVerificationError)) or (
         "certificate_verify_failed" in text
     ):
+        if _trusts_no_ca(net or NetworkSettings(), base_url):
+            return NetworkError(
+                f"{provider}: {base_url} is plain HTTP on this machine, but the request "
+                f"was led to TLS{via or ' (a redirect to https://?)'}, which llmchat "
+                "does not prepare for there",
+                f"set base_url to the server's https:// address in {table} (or with --base-url)",
+            )
         return NetworkError(
             f"{provider}: the TLS certificate of {host}{via} is not signed by a CA this "
             "machine trusts",

@@ -83,10 +83,10 @@ class DeferredInitLoader(importlib.abc.Loader):
         namespace["__getattr__"] = pending.getattr
         namespace["__dir__"] = pending.dir
 
-    def get_resource_reader(self, fullname: str) -> Any:
-        """What the standard loader answers (importlib.resources asks the loader)."""
-        reader = getattr(self._real, "get_resource_reader", None)
-        return reader(fullname) if reader is not None else None
+    def __getattr__(self, name: str) -> Any:
+        """The rest of the loader's interface (`get_resource_reader`, `get_source`,
+        `get_data`, `is_package`, …) is the standard loader's."""
+        return getattr(self._real, name)
 
 
 class PendingInit:

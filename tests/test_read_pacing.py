@@ -75,7 +75,8 @@ def test_while_paced_a_read_s_events_share_one_frame_drawn_by_the_reader(clock: 
     renderer.feed(TextDelta("One"))
     renderer.before_read()  # the wire paces its reads from here on
     shown = len(written(target))
-    clock.now += 5.0  # a frame is long due, but the read's events are still coming
+    # A frame is due, and within the grace the reader has to draw it.
+    clock.now = renderer._next_frame + live.READ_GRACE_SECONDS / 2
     for piece in (" two", " three", " four."):
         renderer.feed(TextDelta(piece))
     assert len(written(target)) == shown  # nothing drawn in the middle of a read
@@ -83,6 +84,21 @@ def test_while_paced_a_read_s_events_share_one_frame_drawn_by_the_reader(clock: 
     assert "One two three four." in Terminal(60).feed(written(target)).text()[0]
     renderer.finish(TurnStats(usage=Usage(completion_tokens=4)))
     assert Terminal(60).feed(written(target)).rows[:1] == one_shot("One two three four.")[:1]
+
+
+def test_past_the_grace_feed_draws_a_backlog_being_read(clock: Clock) -> None:
+    """A fast server: the wire reads on (bytes keep waiting in the socket) and asks the
+    pacer nothing; the frames must not wait for it."""
+    target = console()
+    renderer = LiveRenderer(target, frame_seconds=0.2)
+    renderer.feed(TextDelta("One"))
+    renderer.before_read()
+    shown = len(written(target))
+    clock.now = renderer._next_frame + live.READ_GRACE_SECONDS * 2
+    renderer.feed(TextDelta(" two."))
+    assert len(written(target)) > shown
+    assert "One two." in Terminal(60).feed(written(target)).text()[0]
+    renderer.abort("")
 
 
 # --- the wire end, against the fake server in real time -------------------------------

@@ -61,8 +61,9 @@ MAX_FRAME_SECONDS = 1 / 4
 READ_PAUSE_SHARE = 0.05
 # Shorter pauses are not worth a sleep.
 MIN_READ_PAUSE = 0.005
-# While the wire paces its reads, the ticker leaves a due frame this long to the reader,
-# which draws it with the bytes that came during the pause; the ticker's is for stalls.
+# While the wire paces its reads, a due frame is left this long to `before_read`, which
+# draws it with the bytes that came during the pause; after that `feed` (a fast server's
+# backlog being read) or the ticker (a stall) draws it.
 READ_GRACE_SECONDS = 0.03
 
 
@@ -114,7 +115,8 @@ class LiveRenderer:
         self._ticker.start()
 
     def feed(self, event: ChatEvent) -> None:
-        """Queue the event; draw a frame if one is due (or leave it to `before_read`).
+        """Queue the event; draw a frame if one is due. While the wire paces its reads,
+        `before_read` draws it, unless a backlog keeps the wire reading past the grace.
 
         A change of kind (reasoning to answer) is taken at once, and the answer's pieces
         until one shows something (models often send "\n\n" first), so the times the
@@ -125,7 +127,7 @@ class LiveRenderer:
         if (
             kind is not self._last_kind
             or (kind is TextDelta and not self._answering)
-            or (not self._paced and time.monotonic() >= self._next_frame)
+            or time.monotonic() >= self._next_frame + (READ_GRACE_SECONDS if self._paced else 0.0)
         ):
             self._last_kind = kind
             with self._lock:

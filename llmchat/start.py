@@ -123,7 +123,7 @@ def _recorder_for(
     (two writers would interleave both conversations in one file). The recorder tells
     the chat index of every line it writes."""
     from llmchat.store.lock import ChatBusyError
-    from llmchat.store.records import MessageRecord
+    from llmchat.store.record_types import MessageRecord
     from llmchat.store.timestamps import now_iso
 
     if loaded is None:

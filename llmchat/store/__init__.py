@@ -12,8 +12,7 @@ from llmchat.events import Cost
 from llmchat.store.directory import ChatStore
 from llmchat.store.export import export_json, export_markdown
 from llmchat.store.reader import ChatSummary, LoadedChat, short_title
-from llmchat.store.recorder import StoreRecorder, store_for
-from llmchat.store.records import (
+from llmchat.store.record_types import (
     AmbiguousChatError,
     ChatNotFoundError,
     JsonObject,
@@ -21,6 +20,7 @@ from llmchat.store.records import (
     MessageRecord,
     StoreError,
 )
+from llmchat.store.recorder import StoreRecorder, store_for
 from llmchat.store.writer import ChatWriter
 
 __all__ = [

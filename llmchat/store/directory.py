@@ -18,7 +18,7 @@ from llmchat.store.reader import (
     read_chat,
     snippet,
 )
-from llmchat.store.records import (
+from llmchat.store.record_types import (
     AmbiguousChatError,
     ChatNotFoundError,
     MessageRecord,

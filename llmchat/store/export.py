@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from llmchat.store.reader import LoadedChat
-from llmchat.store.records import JsonValue, MessageRecord
+from llmchat.store.record_types import JsonValue, MessageRecord
 
 
 def export_json(loaded: LoadedChat) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from llmchat.store.records import JsonValue
+    from llmchat.store.record_types import JsonValue
 
 
 @dataclass(frozen=True)

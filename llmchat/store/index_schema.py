@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from llmchat.store.reader import short_title
-from llmchat.store.records import (
+from llmchat.store.record_types import (
     MessageRecord,
     MetaRecord,
     PartialRecord,
     Record,
     RecordError,
-    from_json,
 )
+from llmchat.store.records import from_json
 from llmchat.store.timestamps import parse_time, time_from_id
 
 # A few bytes before the indexed end are kept, so a file rewritten behind our back (not

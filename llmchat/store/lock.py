@@ -9,7 +9,7 @@ never leaves a chat locked, and no lock file is left lying around. Without fcntl
 
 from __future__ import annotations
 
-from llmchat.store.records import StoreError
+from llmchat.store.record_types import StoreError
 
 try:
     import fcntl

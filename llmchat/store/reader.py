@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from llmchat.store.records import (
+from llmchat.store.record_types import (
     ChatNotFoundError,
     ClearRecord,
     JsonObject,
@@ -21,9 +21,9 @@ from llmchat.store.records import (
     PartialRecord,
     Record,
     RecordError,
-    from_json,
     store_error,
 )
+from llmchat.store.records import from_json
 from llmchat.store.timestamps import parse_time, time_from_id
 
 SUFFIX = ".jsonl"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from llmchat.environment import Environment
 from llmchat.store.directory import ChatStore
-from llmchat.store.records import StoreError
+from llmchat.store.record_types import StoreError
 from llmchat.store.writer import ChatWriter
 
 if TYPE_CHECKING:

@@ -29,7 +29,7 @@ from llmchat.store.lock import lock_for_writing
 from llmchat.store.reader import (
     SUFFIX,
 )
-from llmchat.store.records import (
+from llmchat.store.record_types import (
     ROLES,
     ClearRecord,
     JsonObject,
@@ -41,8 +41,8 @@ from llmchat.store.records import (
     UndoRecord,
     clean_params,
     store_error,
-    to_json,
 )
+from llmchat.store.records import to_json
 from llmchat.store.timestamps import new_chat_id, now_iso
 
 if TYPE_CHECKING:

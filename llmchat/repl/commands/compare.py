@@ -22,7 +22,7 @@ from llmchat.repl.commands.registry import ReplState, Reply, command
 if TYPE_CHECKING:
     from llmchat.engine.compare import LaneResult
     from llmchat.engine.session import ChatSession
-    from llmchat.store.records import MessageRecord
+    from llmchat.store.record_types import MessageRecord
 
 
 @dataclass(frozen=True)

@@ -80,13 +80,17 @@ def test_ctrl_c_storm_during_replies_keeps_the_repl_and_the_order(
     assert messages[-1].content == "echo: still here?"
 
 
-def test_sigkill_during_the_first_reply_keeps_the_question(
+def test_sigkill_before_the_first_reply_arrives_keeps_the_question(
     start_chat: StartChat, fake_server: FakeOpenAI, sandbox: Sandbox, run_llmchat: RunLLMChat
 ) -> None:
-    fake_server.reply(text=SLOW_REPLY, chunk_size=6, chunk_delay=0.05)
+    # Killed once words have shown, the chat keeps them: tests/test_killed_chat.py.
+    fake_server.reply(text=SLOW_REPLY, chunk_size=6, delay=60)
     chat = start_chat(env=_env(fake_server))
     chat.send("please keep this question")
-    chat.expect("word1")
+    deadline = time.monotonic() + 15
+    while not fake_server.chat_requests() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert fake_server.chat_requests(), "the question never reached the server"
     chat.child.kill(signal.SIGKILL)
     chat.child.wait()
     (saved,) = _chats(sandbox)

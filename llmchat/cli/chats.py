@@ -87,6 +87,8 @@ def as_summaries(rows: list[ChatRow], chats_dir: Path) -> list[ChatSummary]:
             answers=row.answers,
             free_local=row.free_local,
             unknown_price=row.unknown_price,
+            unknown_tokens=row.unknown_tokens,
+            estimated=row.estimated,
         )
         for row in rows
     ]

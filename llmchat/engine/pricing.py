@@ -153,6 +153,13 @@ class TurnRecord:
         return self.usage.estimated
 
 
+def settle(provider: str, model: str, usage: Usage, price: Price | None) -> TurnRecord:
+    """A request's record at `price` (None: price unknown), in no ledger: what the
+    ledger keeps for a turn, and what a reply still streaming has cost so far."""
+    checked = price.checked if price is not None else ""
+    return TurnRecord(provider, model, usage, cost_of(usage, price), checked)
+
+
 def format_cost_text(record: TurnRecord) -> str:
     """One turn's cost for the reply's status line: "$0.0012", "~¥0.034", "price unknown"."""
     if record.cost is None:
@@ -226,8 +233,7 @@ class UsageLedger:
 
     def add(self, provider: str, model: str, usage: Usage, price: Price | None) -> TurnRecord:
         """Record one turn, costing it at `price` (None: price unknown)."""
-        checked = price.checked if price is not None else ""
-        record = TurnRecord(provider, model, usage, cost_of(usage, price), checked)
+        record = settle(provider, model, usage, price)
         self._turns.append(record)
         return record
 

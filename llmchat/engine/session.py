@@ -37,9 +37,12 @@ class Recorder(Protocol):
     def record_reply(self, session: ChatSession, exchange: Exchange, record: TurnRecord) -> None:
         """`record` is the turn's settled usage and cost."""
 
-    def record_progress(self, session: ChatSession, text: str, reasoning: str) -> None:
-        """Pieces of the reply streaming now, since the last call: kept if the process
-        dies before `record_reply`, superseded by it otherwise."""
+    def record_progress(
+        self, session: ChatSession, text: str, reasoning: str, record: TurnRecord | None
+    ) -> None:
+        """Pieces of the reply streaming now, since the last call, and the whole reply's
+        usage and cost so far (`record`, estimated): kept if the process dies before
+        `record_reply`, superseded by it otherwise."""
 
     def record_failure(self, session: ChatSession) -> None: ...
 

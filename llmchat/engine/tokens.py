@@ -155,10 +155,14 @@ class TokenCounter:
         """The encoding's name, or "estimate"."""
         return self._encoding.name if self._encoding is not None else ESTIMATE
 
-    def count(self, text: str) -> int:
-        """Tokens in `text` (special-token strings such as <|endoftext|> count as text)."""
+    def count(self, text: str, *, remember: bool = True) -> int:
+        """Tokens in `text` (special-token strings such as <|endoftext|> count as text).
+        `remember=False` for a text that will not come again (a streaming reply's piece):
+        it would only push a message the next request re-counts out of the cache."""
         if not text:
             return 0
+        if not remember:
+            return self._count_uncached(text)
         with self._lock:
             cached = self._cache.get(text)
             if cached is not None:

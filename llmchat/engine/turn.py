@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 
 PROGRESS_SECONDS = 1.0
-"""How often a streaming reply's new pieces are saved (see Turn._save_progress)."""
+"""How often a streaming reply's new pieces are saved (see Turn._save_progress); the
+first piece is saved as it arrives, before it is drawn."""
 
 
 @dataclass
@@ -57,8 +58,11 @@ class Turn:
     # locally) and its cost; None while running or when it failed.
     record: TurnRecord | None = None
     _events: Generator[ChatEvent, None, None] | None = None
-    # How many characters of the answer and reasoning the recorder has (see _save_progress).
+    # How many characters of the answer and reasoning the recorder has (see _save_progress),
+    # and their tokens as counted so far, piece by piece (see _progress_record).
     _saved: tuple[int, int] = (0, 0)
+    _counted: tuple[int, int] = (0, 0)
+    _prompt_tokens: int | None = None
     _next_save: float = 0.0
 
     @property
@@ -84,7 +88,7 @@ class Turn:
         self.state = "running"
         client = self.session.client_for(self.provider)
         self._events = split_think_tags(client.events(request, pacer))
-        self._next_save = time.monotonic() + PROGRESS_SECONDS
+        self._next_save = 0.0  # the first piece at once: what was drawn is on disk
         try:
             for event in self._events:
                 if isinstance(event, TextDelta):
@@ -110,17 +114,44 @@ class Turn:
         self._complete()
 
     def _save_progress(self) -> None:
-        """About once a second, hand the recorder what arrived since the last time, so a
-        SIGKILL or a dropped SSH session mid-reply loses at most that second."""
+        """The first piece, then about once a second, hand the recorder what arrived since
+        the last time, so a SIGKILL or a dropped SSH session mid-reply loses at most that
+        second; with it the usage and cost a Ctrl+C now would save, so a killed reply is
+        listed with its tokens like an interrupted one."""
         recorder = self.session.recorder
         if recorder is None or time.monotonic() < self._next_save:
             return
         self._next_save = time.monotonic() + PROGRESS_SECONDS
         answered, reasoned = self._saved
         self._saved = (self._answer.length, self._reasoning.length)
-        recorder.record_progress(
-            self.session, self._answer.text(answered), self._reasoning.text(reasoned)
+        text, reasoning = self._answer.text(answered), self._reasoning.text(reasoned)
+        record = self._progress_record(text, reasoning)
+        recorder.record_progress(self.session, text, reasoning, record)
+
+    def _progress_record(self, text: str, reasoning: str) -> TurnRecord:
+        """The reply's usage so far, as `ChatSession.account` would settle it, and its cost.
+
+        Only the new pieces are counted (a long reply costs no more each second than a
+        short one); a word cut between two pieces may count twice: an estimate, marked so.
+        """
+        from llmchat.engine.pricing import settle
+        from llmchat.engine.tokens import counter_for
+
+        counter = counter_for(self.model)
+        if self._prompt_tokens is None:
+            self._prompt_tokens = counter.count_messages(self.messages)  # counted when fitted
+        answer_tokens, reasoning_tokens = self._counted
+        answer_tokens += counter.count(text, remember=False)
+        reasoning_tokens += counter.count(reasoning, remember=False)
+        self._counted = (answer_tokens, reasoning_tokens)
+        usage = self.usage or Usage(
+            prompt_tokens=self._prompt_tokens,
+            completion_tokens=answer_tokens + reasoning_tokens,
+            reasoning_tokens=reasoning_tokens,
+            estimated=True,
         )
+        price = self.session.price_of(self.provider, self.model)
+        return settle(self.provider.name, self.model, usage, price)
 
     def interrupt(self) -> None:
         """Stop here: keep what arrived, marked interrupted (idempotent). A turn stopped

@@ -74,10 +74,27 @@ def _when(moment: datetime) -> str:
 
 
 def _cost(chat: ChatSummary) -> str:
-    """In the words the status line and `/usage` use: "free (local)", "price unknown"."""
+    """In the words the status line and `/usage` use: "free (local)", "price unknown";
+    "?" (or "$0.02 + ?") where a reply killed mid-stream left its tokens unknown."""
     from llmchat.engine.pricing import spend_text
 
-    return spend_text(chat.cost, free_local=chat.free_local, unknown=chat.unknown_price)
+    if chat.unknown_tokens and not (chat.cost or chat.free_local or chat.unknown_price):
+        return "?"
+    unknown = chat.unknown_price or chat.unknown_tokens
+    estimated = tuple(chat.cost) if chat.estimated else ()  # "~$0.02", as `llmchat usage`
+    return spend_text(chat.cost, free_local=chat.free_local, unknown=unknown, estimated=estimated)
+
+
+def tokens_text(chat: ChatSummary) -> str:
+    """The chat's tokens, "~" when some were counted locally (as `llmchat usage` marks
+    them); "?" or "~1,234 + ?" when a reply killed mid-stream (saved before its pieces
+    carried counts) left some unknown: never a confident 0."""
+    from llmchat.engine.pricing import format_tokens
+
+    known = format_tokens(chat.tokens, approx=chat.estimated)
+    if not chat.unknown_tokens:
+        return known
+    return f"{known} + ?" if chat.tokens else "?"
 
 
 def summary_rows(summaries: list[ChatSummary]) -> list[list[str]]:
@@ -88,7 +105,7 @@ def summary_rows(summaries: list[ChatSummary]) -> list[list[str]]:
                 chat.id,
                 _when(chat.updated),
                 str(chat.turns),
-                f"{chat.tokens:,}",
+                tokens_text(chat),
                 _cost(chat) or "-",
                 chat.model or "?",
                 chat.title,

@@ -111,8 +111,12 @@ def export_markdown(loaded: LoadedChat, *, reasoning: bool = True) -> str:
         f"- Date: {loaded.created.astimezone():%Y-%m-%d %H:%M %Z}",
         f"- Model: {model}",
     ]
-    if summary.tokens:
-        lines.append(f"- Tokens: {summary.tokens:,}")
+    approx = "~" if summary.estimated else ""  # counted locally: the server sent none
+    if summary.unknown_tokens:  # a reply killed mid-stream before its pieces had counts
+        known = f"{approx}{summary.tokens:,} + " if summary.tokens else ""
+        lines.append(f"- Tokens: {known}? (a reply cut off mid-stream was not counted)")
+    elif summary.tokens:
+        lines.append(f"- Tokens: {approx}{summary.tokens:,}")
     lines.append("")
     if loaded.system:
         lines += ["## System", "", loaded.system.strip(), ""]

@@ -28,6 +28,7 @@ class ChatRow:
     answers: int = 0  # 0: its questions never got a reply (hidden unless --all)
     free_local: bool = False  # some turn ran on a local model
     unknown_price: bool = False  # some turn had no known price
+    unknown_tokens: bool = False  # a reply killed mid-stream left no counts (ChatSummary's)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class SpendDay:
 
 CHAT_COLUMNS = (
     "SELECT n, id, coalesce(CASE WHEN title_set THEN title END, first_user, '(untitled)'),"
-    " created, updated_ns, provider, model, turns, tokens, estimated, answers"
+    " created, updated_ns, provider, model, turns, tokens, estimated, answers, uncounted"
 )
 
 
@@ -119,6 +120,7 @@ def chat_rows(
                 answers=int(r[10]),
                 free_local=int(r[0]) in local,
                 unknown_price=int(r[0]) in unknown,
+                unknown_tokens=bool(r[11]),
             ),
         )
         for r in rows

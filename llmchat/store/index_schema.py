@@ -14,6 +14,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from llmchat.events import Cost, Usage
+from llmchat.store.lock import held_by_a_writer
 from llmchat.store.reader import short_title
 from llmchat.store.record_types import (
     MessageRecord,
@@ -45,6 +47,7 @@ class ChatState:
     answers: int = 0  # assistant messages: 0 is a chat whose questions never got a reply
     tokens: int = 0
     estimated: bool = False
+    uncounted: int = 0  # replies killed mid-stream whose pieces carried no usage
 
 
 def _epoch(text: str | None, default: float) -> float:
@@ -135,10 +138,10 @@ class ChatFolder:
         """Apply records in file order, the way store_read.read_chat reads them."""
         assert state.n is not None
         n = state.n
-        cut: list[str] = []  # a reply's pieces whose own line has not come (yet)
+        cut: list[PartialRecord] = []  # a reply's pieces whose own line never came
         for rec in records:
             if isinstance(rec, PartialRecord):
-                cut.append(rec.text)
+                cut.append(rec)
                 continue
             if cut and not (isinstance(rec, MessageRecord) and rec.role == "assistant"):
                 self._fold_cut_reply(state, cut, mtime)  # the chat went on without its line
@@ -158,12 +161,19 @@ class ChatFolder:
         if cut:
             self._fold_cut_reply(state, cut, mtime)
 
-    def _fold_cut_reply(self, state: ChatState, pieces: list[str], mtime: float) -> None:
+    def _fold_cut_reply(self, state: ChatState, pieces: list[PartialRecord], mtime: float) -> None:
         """A reply llmchat was killed in the middle of: read_chat keeps its pieces as an
-        interrupted reply, so it is an answer here too, and its text is found."""
+        interrupted reply, so it is an answer here too, its text is found, and its tokens
+        and cost are the last piece's (the whole reply's so far), as a Ctrl+C saves them.
+        Pieces saved before they carried usage leave the chat's tokens unknown."""
         assert state.n is not None
         state.answers += 1
-        self._add_text(state.n, "assistant", mtime, "".join(pieces))
+        self._add_text(state.n, "assistant", mtime, "".join(p.text for p in pieces))
+        last = next((p for p in reversed(pieces) if p.usage is not None), None)
+        if last is None:
+            state.uncounted += 1
+            return
+        self._add_spend(state, mtime, None, None, last.usage, last.cost)
 
     def _fold_message(self, state: ChatState, rec: MessageRecord, mtime: float) -> None:
         assert state.n is not None
@@ -181,21 +191,32 @@ class ChatFolder:
             state.answers += 1
         if rec.usage is None and rec.cost is None:
             return
-        estimated = bool(rec.usage and rec.usage.estimated)
+        self._add_spend(state, ts, rec.provider, rec.model, rec.usage, rec.cost)
+
+    def _add_spend(
+        self,
+        state: ChatState,
+        ts: float,
+        provider: str | None,
+        model: str | None,
+        usage: Usage | None,
+        cost: Cost | None,
+    ) -> None:
+        estimated = bool(usage and usage.estimated)
         state.estimated = state.estimated or estimated
-        state.tokens += rec.usage.total_tokens if rec.usage else 0
+        state.tokens += usage.total_tokens if usage else 0
         self._spend.append(
             (
                 state.n,
                 ts,
-                rec.provider or state.provider,
-                rec.model or state.model,
-                rec.usage.prompt_tokens if rec.usage else 0,
-                rec.usage.completion_tokens if rec.usage else 0,
-                rec.cost.amount if rec.cost else None,
-                rec.cost.currency if rec.cost else None,
+                provider or state.provider,
+                model or state.model,
+                usage.prompt_tokens if usage else 0,
+                usage.completion_tokens if usage else 0,
+                cost.amount if cost else None,
+                cost.currency if cost else None,
                 int(estimated),
-                int(rec.cost is not None and rec.cost.free_local),
+                int(cost is not None and cost.free_local),
             )
         )
 
@@ -204,7 +225,7 @@ def load_state(conn: sqlite3.Connection, chat_id: str) -> tuple[ChatState, int, 
     """A chat's stored state, its indexed byte count, the tail bytes before it, its mtime."""
     row = conn.execute(
         "SELECT n, created, title, title_set, first_user, provider, model, turns, tokens,"
-        " estimated, indexed, tail, updated_ns, answers FROM chats WHERE id = ?",
+        " estimated, indexed, tail, updated_ns, answers, uncounted FROM chats WHERE id = ?",
         (chat_id,),
     ).fetchone()
     if row is None:
@@ -221,6 +242,7 @@ def load_state(conn: sqlite3.Connection, chat_id: str) -> tuple[ChatState, int, 
         tokens=row[8],
         estimated=bool(row[9]),
         answers=int(row[13]),
+        uncounted=int(row[14]),
     )
     return state, int(row[10]), bytes(row[11]), int(row[12])
 
@@ -254,11 +276,12 @@ def save_state(
         state.tokens,
         int(state.estimated),
         state.answers,
+        state.uncounted,
     )
     conn.execute(
         "UPDATE chats SET created=?, updated_ns=?, size=?, indexed=?, tail=?, title=?,"
         " title_set=?, first_user=?, provider=?, model=?, turns=?, tokens=?, estimated=?,"
-        " answers=? WHERE n = ?",
+        " answers=?, uncounted=? WHERE n = ?",
         (*values, state.n),
     )
 
@@ -299,6 +322,11 @@ def index_file(conn: sqlite3.Connection, folder: ChatFolder, chat_id: str, path:
                     stored = None
             handle.seek(start)
             data = complete_lines(handle.read(size - start))
+            records = parse_lines(data)
+            if records and isinstance(records[-1], PartialRecord):
+                data, records = _without_streaming_pieces(data, records, handle.fileno())
+                if start + len(data) < size:
+                    size = start + len(data)  # stored as seen: the next sync reads on
             end = start + len(data)
             handle.seek(max(0, end - TAIL_BYTES))
             new_tail = handle.read(min(end, TAIL_BYTES))
@@ -307,6 +335,30 @@ def index_file(conn: sqlite3.Connection, folder: ChatFolder, chat_id: str, path:
             folder.forget(stored[0].n or 0)
         return False
     state = stored[0] if stored is not None else new_chat_row(conn, chat_id)
-    folder.fold(state, parse_lines(data), mtime_ns / 1e9)
+    folder.fold(state, records, mtime_ns / 1e9)
     save_state(conn, chat_id, state, updated_ns=mtime_ns, size=size, indexed=end, tail=new_tail)
     return stored is None
+
+
+def _without_streaming_pieces(
+    data: bytes, records: list[Record], fd: int
+) -> tuple[bytes, list[Record]]:
+    """`data` and its records without the reply pieces they end with while the llmchat
+    writing them is alive (it holds the chat's lock): that reply's own line is still to
+    come, and folding its pieces now would count it twice. Once the writer is gone (killed)
+    the pieces are the reply, as read_chat keeps them."""
+    if not held_by_a_writer(fd):
+        return data, records
+    cut, pieces = len(data), 0
+    while cut > 0:
+        begin = data.rfind(b"\n", 0, cut - 1) + 1
+        line = data[begin:cut]
+        if line.strip():
+            try:
+                if not isinstance(from_json(json.loads(line)), PartialRecord):
+                    break
+            except (RecordError, ValueError):
+                break
+            pieces += 1
+        cut = begin
+    return data[:cut], records[: len(records) - pieces]

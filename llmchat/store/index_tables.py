@@ -10,9 +10,10 @@ from functools import cache
 
 # Bump when the tables or what goes into them change: an index of another version is
 # thrown away and rebuilt from the files (PRAGMA user_version holds it).
-INDEX_VERSION = 5  # 3: chats.answers (unanswered chats stay out of the listing); 4: a
+INDEX_VERSION = 6  # 3: chats.answers (unanswered chats stay out of the listing); 4: a
 # compared model that failed before its first word is not an answer; 5: spend.local (a
-# local model's turns say "free (local)", not "$0.00")
+# local model's turns say "free (local)", not "$0.00"); 6: a reply killed mid-stream
+# counts its pieces' usage and cost, chats.uncounted those whose pieces had none
 
 CHAT_TABLES = """
 CREATE TABLE IF NOT EXISTS chats(
@@ -31,7 +32,8 @@ CREATE TABLE IF NOT EXISTS chats(
   turns INTEGER NOT NULL DEFAULT 0,
   answers INTEGER NOT NULL DEFAULT 0,
   tokens INTEGER NOT NULL DEFAULT 0,
-  estimated INTEGER NOT NULL DEFAULT 0
+  estimated INTEGER NOT NULL DEFAULT 0,
+  uncounted INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS chats_updated ON chats(updated_ns);
 CREATE TABLE IF NOT EXISTS msgs(

@@ -36,3 +36,20 @@ def lock_for_writing(fd: int, chat_id: str) -> bool:
     except OSError:
         return False  # a file system without flock: per-append locking still applies
     return True
+
+
+def held_by_a_writer(fd: int) -> bool:
+    """Whether a live llmchat holds the chat open on another descriptor (`fd`: any of
+    ours on its file, read-only will do). Asked only of a chat whose last lines are a
+    reply's pieces: streaming still, or killed. A shared lock taken and given back at
+    once; False where locks do not exist."""
+    if fcntl is None:  # pragma: no cover
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return False

@@ -48,6 +48,10 @@ class ChatSummary:
     answers: int = 0  # 0: the chat's questions never got a reply (a crash, a failure)
     free_local: bool = False  # some turn ran on a local model ("free (local)")
     unknown_price: bool = False  # some turn had no known price ("price unknown")
+    #: Some reply was killed mid-stream before its saved pieces carried counts: its
+    #: tokens (and cost) are not in `tokens` (and `cost`), and nobody knows them.
+    unknown_tokens: bool = False
+    estimated: bool = False  # some of `tokens` were counted locally (the server sent none)
 
 
 @dataclass
@@ -130,6 +134,8 @@ class LoadedChat:
     #: Bytes read: a writer opened later knows whether the file grew since (see
     #: ChatStore.open_for_append), without reading it again.
     size: int = 0
+    #: Replies killed mid-stream whose pieces carried no usage (saved before they did).
+    uncounted: int = 0
 
     @property
     def messages(self) -> list[dict[str, str]]:
@@ -161,10 +167,11 @@ class LoadedChat:
         user_messages = [r for r in self._messages() if r.role == "user"]
         tokens = 0
         cost: dict[str, float] = {}
-        free_local = unknown_price = False
+        free_local = unknown_price = estimated = False
         for rec in self._messages():
             if rec.usage is not None:
                 tokens += rec.usage.total_tokens
+                estimated = estimated or rec.usage.estimated
             if rec.cost is None:
                 unknown_price = unknown_price or rec.usage is not None
             elif rec.cost.free_local:
@@ -186,6 +193,8 @@ class LoadedChat:
             answers=sum(1 for r in self._messages() if r.answers),
             free_local=free_local,
             unknown_price=unknown_price,
+            unknown_tokens=self.uncounted > 0,
+            estimated=estimated,
         )
 
     def _messages(self) -> Iterator[MessageRecord]:
@@ -218,11 +227,14 @@ def snippet(text: str, needle: str, radius: int = 40) -> str | None:
 
 
 class _CutReply:
-    """The pieces of a reply whose own line never came (llmchat was killed mid-reply)."""
+    """The pieces of a reply whose own line never came (llmchat was killed mid-reply),
+    and the usage and cost the last of them carried for the whole reply so far."""
 
     def __init__(self) -> None:
         self.text: list[str] = []
         self.reasoning: list[str] = []
+        self.last: PartialRecord | None = None
+        self.uncounted = 0  # replies kept with no usage (pieces saved before they had one)
 
     def __bool__(self) -> bool:
         return bool(self.text or self.reasoning)
@@ -230,10 +242,13 @@ class _CutReply:
     def add(self, rec: PartialRecord) -> None:
         self.text.append(rec.text)
         self.reasoning.append(rec.reasoning)
+        if rec.usage is not None:
+            self.last = rec
 
     def clear(self) -> None:
         self.text.clear()
         self.reasoning.clear()
+        self.last = None
 
     def keep(
         self, replay: list[MessageRecord], *, provider: str | None, model: str | None
@@ -249,10 +264,13 @@ class _CutReply:
             ts=asked.ts,
             provider=asked.provider or provider,
             model=asked.model or model,
+            usage=self.last.usage if self.last else None,
+            cost=self.last.cost if self.last else None,
             reasoning="".join(self.reasoning) or None,
             interrupted=True,
         )
         replay.append(reply)
+        self.uncounted += self.last is None
         return [reply]
 
 
@@ -345,4 +363,5 @@ def read_chat(path: Path) -> LoadedChat:
         compared=compared,
         role=role,
         size=len(data),
+        uncounted=cut.uncounted,
     )

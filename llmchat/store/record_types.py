@@ -142,10 +142,16 @@ class PartialRecord:
     """Pieces of a reply still streaming (text and reasoning since the last such line),
     written about once a second while it arrives: if llmchat is killed mid-reply (SIGKILL,
     a closed SSH session, a power cut) the reader keeps what these hold as the reply,
-    marked interrupted. The reply's own message line (or an undo) supersedes them."""
+    marked interrupted. The reply's own message line (or an undo) supersedes them.
+
+    `usage` and `cost` are the whole reply's so far, not this piece's: what a Ctrl+C at
+    that moment would have saved (estimated). The last line's are the killed reply's;
+    lines written before they existed (2026-11-30) have none: its tokens are unknown."""
 
     text: str = ""
     reasoning: str = ""
+    usage: Usage | None = None
+    cost: Cost | None = None
 
 
 Record: TypeAlias = "MetaRecord | MessageRecord | ClearRecord | UndoRecord | PartialRecord"

@@ -109,13 +109,16 @@ class StoreRecorder:
 
         self._guard(write)
 
-    def record_progress(self, session: ChatSession, text: str, reasoning: str) -> None:
+    def record_progress(
+        self, session: ChatSession, text: str, reasoning: str, record: TurnRecord | None
+    ) -> None:
         if not self.enabled or self.broken or not self.writer.on_disk:
             return
+        usage, cost = (record.usage, record.cost) if record is not None else (None, None)
         # A failure here is not reported: the reply's own line tries again and reports
         # a lasting problem once.
         with contextlib.suppress(StoreError):
-            self.writer.append_partial(text, reasoning)
+            self.writer.append_partial(text, reasoning, usage=usage, cost=cost)
 
     def record_answer(
         self,

@@ -86,6 +86,17 @@ def usage_from_json(obj: object) -> Usage:
     return Usage(**values)  # type: ignore[arg-type]  # checked per field above
 
 
+def _put_spend(out: dict[str, JsonValue], usage: Usage | None, cost: Cost | None) -> None:
+    """A message's (or a streaming reply's so far) usage and cost, when there are any."""
+    if usage is not None:
+        out["usage"] = usage_to_json(usage)
+    if cost is not None:
+        saved: JsonObject = {"amount": cost.amount, "currency": cost.currency}
+        if cost.free_local:
+            saved["local"] = True
+        out["cost"] = saved
+
+
 def to_json(record: Record) -> dict[str, JsonValue]:
     """The dict written as one line; optional fields appear only when they say something."""
     out: dict[str, JsonValue] = {"v": SCHEMA_VERSION}
@@ -110,13 +121,7 @@ def to_json(record: Record) -> dict[str, JsonValue]:
         out["model"] = record.model
         if record.params:
             out["params"] = record.params
-        if record.usage is not None:
-            out["usage"] = usage_to_json(record.usage)
-        if record.cost is not None:
-            cost: JsonObject = {"amount": record.cost.amount, "currency": record.cost.currency}
-            if record.cost.free_local:
-                cost["local"] = True
-            out["cost"] = cost
+        _put_spend(out, record.usage, record.cost)
         if record.reasoning:
             out["reasoning"] = record.reasoning
         if record.interrupted:
@@ -133,6 +138,7 @@ def to_json(record: Record) -> dict[str, JsonValue]:
             out["text"] = record.text
         if record.reasoning:
             out["reasoning"] = record.reasoning
+        _put_spend(out, record.usage, record.cost)
     elif isinstance(record, ClearRecord):
         out["type"] = "clear"
         if record.ts:
@@ -184,6 +190,12 @@ def _cost(raw: object, provider: str | None) -> Cost:
     return Cost(float(amount), currency, free_local=local)
 
 
+def _spend(obj: dict[str, object], provider: str | None) -> tuple[Usage | None, Cost | None]:
+    usage = usage_from_json(obj["usage"]) if obj.get("usage") is not None else None
+    cost = _cost(obj["cost"], provider) if obj.get("cost") is not None else None
+    return usage, cost
+
+
 def from_json(obj: object) -> Record:
     """The record a decoded line holds; RecordError says why it is not one."""
     if not isinstance(obj, dict):
@@ -213,10 +225,7 @@ def from_json(obj: object) -> Record:
         content = obj.get("content")
         if not isinstance(content, str):
             raise RecordError("content is not a string")
-        usage = usage_from_json(obj["usage"]) if obj.get("usage") is not None else None
-        cost = (
-            _cost(obj["cost"], _opt_str(obj, "provider")) if obj.get("cost") is not None else None
-        )
+        usage, cost = _spend(obj, _opt_str(obj, "provider"))
         interrupted = obj.get("interrupted", False)
         alternative = obj.get("alternative", False)
         if not isinstance(interrupted, bool) or not isinstance(alternative, bool):
@@ -241,7 +250,11 @@ def from_json(obj: object) -> Record:
     if kind == "undo":
         return UndoRecord(ts=_opt_str(obj, "ts"))
     if kind == "partial":
+        usage, cost = _spend(obj, None)  # written after the `local` mark: no history
         return PartialRecord(
-            text=_opt_str(obj, "text") or "", reasoning=_opt_str(obj, "reasoning") or ""
+            text=_opt_str(obj, "text") or "",
+            reasoning=_opt_str(obj, "reasoning") or "",
+            usage=usage,
+            cost=cost,
         )
     raise RecordError(f"unknown record type {kind!r}")

@@ -255,12 +255,16 @@ class ChatWriter:
         self._params = changed.params if changed.params is not None else self._params
         self._write(changed, lazy=True)
 
-    def append_partial(self, text: str, reasoning: str) -> None:
-        """Pieces of a reply still arriving, since the last call. Not synced: it is meant
-        to outlive the process (a SIGKILL), which the page cache already does; a sync a
-        second would cost more than the reply's own line."""
+    def append_partial(
+        self, text: str, reasoning: str, *, usage: Usage | None = None, cost: Cost | None = None
+    ) -> None:
+        """Pieces of a reply still arriving, since the last call, with the whole reply's
+        usage and cost so far. Not synced: it is meant to outlive the process (a SIGKILL),
+        which the page cache already does; a sync a second would cost more than the
+        reply's own line."""
         if text or reasoning:
-            self._write(PartialRecord(text=text, reasoning=reasoning), sync=False)
+            record = PartialRecord(text=text, reasoning=reasoning, usage=usage, cost=cost)
+            self._write(record, sync=False)
 
     def mark_clear(self) -> None:
         """The REPL's /clear: replay starts afresh here (the system prompt stays)."""

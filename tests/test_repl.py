@@ -242,7 +242,7 @@ def test_continue_resumes_the_last_chat(
         assert TEST_KEY not in path.read_text()
 
 
-def test_sigkill_mid_reply_loses_only_the_reply_in_flight(
+def test_sigkill_mid_reply_loses_only_the_rest_of_the_reply_in_flight(
     start_chat: StartChat, fake_server: FakeOpenAI
 ) -> None:
     chat = start_chat(env=_env(fake_server))
@@ -258,13 +258,12 @@ def test_sigkill_mid_reply_loses_only_the_reply_in_flight(
     again = start_chat("-c", env=_env(fake_server))
     again.ask("after the crash", "echo: after the crash")
     contents = [m["content"] for m in fake_server.last.messages]
-    assert contents == [
-        "kept one",
-        "echo: kept one",
-        "kept two",
-        "echo: kept two",
-        "after the crash",
-    ]
+    # What was drawn of the reply in flight was saved first (its first piece at once,
+    # then once a second): it is kept, as an interrupted reply, and sent again.
+    *before, question, kept, after = contents
+    assert before == ["kept one", "echo: kept one", "kept two", "echo: kept two"]
+    assert (question, after) == ("in flight", "after the crash")
+    assert kept.startswith("slow") and ("slow " * 100).startswith(kept)
 
 
 def test_edit_composes_in_the_editor(start_chat: StartChat, fake_server: FakeOpenAI) -> None:

@@ -117,6 +117,10 @@ def test_a_one_shot_killed_mid_reply_is_listed_with_its_tokens_and_cost(
     )
     try:
         path = _wait_for_pieces(sandbox, QUESTION, 2, alive=proc)
+        if indexed:  # listed from another terminal mid-reply: answered, not counted yet
+            during = run_llmchat("chats")
+            assert "unanswered" not in during.stderr
+            assert _row(during.stdout, path.stem)["TOKENS"] == "…"
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -239,13 +243,17 @@ def test_pieces_saved_before_they_carried_counts_say_so(
 # --- the index while a reply streams (in-process: a real writer, its lock, the index) ----
 
 
-def _listed(data_dir: Path) -> tuple[int, int, bool, tuple[tuple[str, float], ...]]:
+def _listed(data_dir: Path) -> tuple[bool, int, int, bool, tuple[tuple[str, float], ...]]:
+    """(streaming, answers, tokens, estimated, cost) of the one chat; a chat whose reply
+    is arriving is listed as answered."""
     index = ChatIndex(data_dir)
     try:
-        (row,) = ChatQueries(index).latest(None)
+        queries = ChatQueries(index)
+        (row,) = queries.latest(None, unanswered=False)
+        assert queries.count_unanswered() == 0
     finally:
         index.close()
-    return row.answers, row.tokens, row.estimated, row.cost
+    return row.streaming, row.answers, row.tokens, row.estimated, row.cost
 
 
 def test_a_reply_still_streaming_is_counted_once_its_line_comes(tmp_path: Path) -> None:
@@ -257,7 +265,7 @@ def test_a_reply_still_streaming_is_counted_once_its_line_comes(tmp_path: Path) 
     writer.append_message("user", "q", provider="openai", model="fake-model")
     so_far = Usage(5, 3, estimated=True)
     writer.append_partial("half an", "", usage=so_far, cost=Cost(0.001, "USD"))
-    assert _listed(tmp_path) == (0, 0, False, ())  # its line is still to come
+    assert _listed(tmp_path) == (True, 0, 0, False, ())  # its line is still to come
     writer.append_message(
         "assistant",
         "half an answer",
@@ -266,7 +274,7 @@ def test_a_reply_still_streaming_is_counted_once_its_line_comes(tmp_path: Path) 
         usage=Usage(5, 4),
         cost=Cost(0.002, "USD"),
     )
-    assert _listed(tmp_path) == (1, 9, False, (("USD", 0.002),))
+    assert _listed(tmp_path) == (False, 1, 9, False, (("USD", 0.002),))
     writer.close()
 
 
@@ -279,6 +287,6 @@ def test_pieces_left_when_their_writer_dies_become_its_reply(tmp_path: Path) -> 
     writer.append_message("user", "q", provider="openai", model="fake-model")
     writer.append_partial("half", "", usage=Usage(5, 1, estimated=True))
     writer.append_partial(" an", "", usage=Usage(5, 3, estimated=True), cost=Cost(0.001, "USD"))
-    assert _listed(tmp_path)[:2] == (0, 0)
+    assert _listed(tmp_path)[:3] == (True, 0, 0)
     writer.close()  # the lock goes with the process, however it ends
-    assert _listed(tmp_path) == (1, 8, True, (("USD", 0.001),))
+    assert _listed(tmp_path) == (False, 1, 8, True, (("USD", 0.001),))

@@ -89,6 +89,7 @@ def as_summaries(rows: list[ChatRow], chats_dir: Path) -> list[ChatSummary]:
             unknown_price=row.unknown_price,
             unknown_tokens=row.unknown_tokens,
             estimated=row.estimated,
+            streaming=row.streaming,
         )
         for row in rows
     ]

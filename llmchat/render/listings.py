@@ -82,7 +82,15 @@ def _cost(chat: ChatSummary) -> str:
         return "?"
     unknown = chat.unknown_price or chat.unknown_tokens
     estimated = tuple(chat.cost) if chat.estimated else ()  # "~$0.02", as `llmchat usage`
-    return spend_text(chat.cost, free_local=chat.free_local, unknown=unknown, estimated=estimated)
+    text = spend_text(chat.cost, free_local=chat.free_local, unknown=unknown, estimated=estimated)
+    return _arriving(chat, text)
+
+
+def _arriving(chat: ChatSummary, text: str) -> str:
+    """A reply arriving now is not counted yet: "…", or "~120 + …"."""
+    if not chat.streaming:
+        return text
+    return f"{text} + …" if text else "…"
 
 
 def tokens_text(chat: ChatSummary) -> str:
@@ -92,9 +100,11 @@ def tokens_text(chat: ChatSummary) -> str:
     from llmchat.engine.pricing import format_tokens
 
     known = format_tokens(chat.tokens, approx=chat.estimated)
-    if not chat.unknown_tokens:
-        return known
-    return f"{known} + ?" if chat.tokens else "?"
+    if chat.unknown_tokens:
+        known = f"{known} + ?" if chat.tokens else "?"
+    if chat.streaming and not (chat.tokens or chat.unknown_tokens):
+        return "…"  # a first reply arriving, not a confident 0 either
+    return _arriving(chat, known)
 
 
 def summary_rows(summaries: list[ChatSummary]) -> list[list[str]]:

@@ -74,7 +74,7 @@ class ChatQueries:
         `unanswered=False` leaves out chats whose questions never got a reply."""
         where, args = _filters(since, model, provider)
         if not unanswered:
-            where += " AND answers > 0"
+            where += " AND (answers > 0 OR streaming)"  # a first reply arriving: answered
         sql = f"{CHAT_COLUMNS} FROM chats WHERE {where} ORDER BY updated_ns DESC" + (
             " LIMIT ?" if n is not None else ""
         )
@@ -90,7 +90,7 @@ class ChatQueries:
     ) -> int:
         """How many chats (with these filters) never got a reply: the listing says so."""
         where, args = _filters(since, model, provider)
-        sql = f"SELECT count(*) FROM chats WHERE {where} AND answers = 0"
+        sql = f"SELECT count(*) FROM chats WHERE {where} AND answers = 0 AND NOT streaming"
         return int(self._run(lambda conn: conn.execute(sql, tuple(args)).fetchone()[0]))
 
     def count(self) -> int:

@@ -29,6 +29,7 @@ class ChatRow:
     free_local: bool = False  # some turn ran on a local model
     unknown_price: bool = False  # some turn had no known price
     unknown_tokens: bool = False  # a reply killed mid-stream left no counts (ChatSummary's)
+    streaming: bool = False  # a reply is arriving now: its tokens and cost are not in yet
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ class SpendDay:
 
 CHAT_COLUMNS = (
     "SELECT n, id, coalesce(CASE WHEN title_set THEN title END, first_user, '(untitled)'),"
-    " created, updated_ns, provider, model, turns, tokens, estimated, answers, uncounted"
+    " created, updated_ns, provider, model, turns, tokens, estimated, answers, uncounted,"
+    " streaming"
 )
 
 
@@ -121,6 +123,7 @@ def chat_rows(
                 free_local=int(r[0]) in local,
                 unknown_price=int(r[0]) in unknown,
                 unknown_tokens=bool(r[11]),
+                streaming=bool(r[12]),
             ),
         )
         for r in rows

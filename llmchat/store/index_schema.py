@@ -48,6 +48,7 @@ class ChatState:
     tokens: int = 0
     estimated: bool = False
     uncounted: int = 0  # replies killed mid-stream whose pieces carried no usage
+    streaming: bool = False  # a reply's pieces wait for its line (its writer is alive)
 
 
 def _epoch(text: str | None, default: float) -> float:
@@ -225,7 +226,8 @@ def load_state(conn: sqlite3.Connection, chat_id: str) -> tuple[ChatState, int, 
     """A chat's stored state, its indexed byte count, the tail bytes before it, its mtime."""
     row = conn.execute(
         "SELECT n, created, title, title_set, first_user, provider, model, turns, tokens,"
-        " estimated, indexed, tail, updated_ns, answers, uncounted FROM chats WHERE id = ?",
+        " estimated, indexed, tail, updated_ns, answers, uncounted, streaming FROM chats"
+        " WHERE id = ?",
         (chat_id,),
     ).fetchone()
     if row is None:
@@ -243,6 +245,7 @@ def load_state(conn: sqlite3.Connection, chat_id: str) -> tuple[ChatState, int, 
         estimated=bool(row[9]),
         answers=int(row[13]),
         uncounted=int(row[14]),
+        streaming=bool(row[15]),
     )
     return state, int(row[10]), bytes(row[11]), int(row[12])
 
@@ -277,11 +280,12 @@ def save_state(
         int(state.estimated),
         state.answers,
         state.uncounted,
+        int(state.streaming),
     )
     conn.execute(
         "UPDATE chats SET created=?, updated_ns=?, size=?, indexed=?, tail=?, title=?,"
         " title_set=?, first_user=?, provider=?, model=?, turns=?, tokens=?, estimated=?,"
-        " answers=?, uncounted=? WHERE n = ?",
+        " answers=?, uncounted=?, streaming=? WHERE n = ?",
         (*values, state.n),
     )
 
@@ -323,9 +327,11 @@ def index_file(conn: sqlite3.Connection, folder: ChatFolder, chat_id: str, path:
             handle.seek(start)
             data = complete_lines(handle.read(size - start))
             records = parse_lines(data)
+            streaming = False
             if records and isinstance(records[-1], PartialRecord):
                 data, records = _without_streaming_pieces(data, records, handle.fileno())
-                if start + len(data) < size:
+                streaming = start + len(data) < size
+                if streaming:
                     size = start + len(data)  # stored as seen: the next sync reads on
             end = start + len(data)
             handle.seek(max(0, end - TAIL_BYTES))
@@ -336,6 +342,7 @@ def index_file(conn: sqlite3.Connection, folder: ChatFolder, chat_id: str, path:
         return False
     state = stored[0] if stored is not None else new_chat_row(conn, chat_id)
     folder.fold(state, records, mtime_ns / 1e9)
+    state.streaming = streaming
     save_state(conn, chat_id, state, updated_ns=mtime_ns, size=size, indexed=end, tail=new_tail)
     return stored is None
 

@@ -13,7 +13,8 @@ from functools import cache
 INDEX_VERSION = 6  # 3: chats.answers (unanswered chats stay out of the listing); 4: a
 # compared model that failed before its first word is not an answer; 5: spend.local (a
 # local model's turns say "free (local)", not "$0.00"); 6: a reply killed mid-stream
-# counts its pieces' usage and cost, chats.uncounted those whose pieces had none
+# counts its pieces' usage and cost, chats.uncounted those whose pieces had none,
+# chats.streaming a reply whose pieces wait for its line (listed as answered)
 
 CHAT_TABLES = """
 CREATE TABLE IF NOT EXISTS chats(
@@ -33,7 +34,8 @@ CREATE TABLE IF NOT EXISTS chats(
   answers INTEGER NOT NULL DEFAULT 0,
   tokens INTEGER NOT NULL DEFAULT 0,
   estimated INTEGER NOT NULL DEFAULT 0,
-  uncounted INTEGER NOT NULL DEFAULT 0
+  uncounted INTEGER NOT NULL DEFAULT 0,
+  streaming INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS chats_updated ON chats(updated_ns);
 CREATE TABLE IF NOT EXISTS msgs(

@@ -52,6 +52,7 @@ class ChatSummary:
     #: tokens (and cost) are not in `tokens` (and `cost`), and nobody knows them.
     unknown_tokens: bool = False
     estimated: bool = False  # some of `tokens` were counted locally (the server sent none)
+    streaming: bool = False  # a reply is arriving now (the index knows; a file read does not)
 
 
 @dataclass

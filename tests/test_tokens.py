@@ -339,3 +339,21 @@ def test_counters_are_shared_and_warm_up_finishes() -> None:
     assert tokens.counter_for("gpt-4o") is counter
     # Models on the same encoding (or both estimating) share one counter and its cache.
     assert tokens.counter_for("gpt-4o-mini") is counter
+
+
+def test_the_counter_at_hand_never_loads_an_encoding() -> None:
+    """A streaming reply counts its pieces with the counter already loaded for its model,
+    else the estimating one: never waiting for tiktoken mid-reply (engine/turn.py)."""
+    code = (
+        "import sys, json\n"
+        "from llmchat.engine.tokens import counter_at_hand, counter_for\n"
+        "first = counter_at_hand('gpt-4o')\n"
+        "loaded = 'tiktoken' in sys.modules\n"
+        "chosen = counter_for('gpt-4o')\n"
+        "print(json.dumps([first.name, loaded, counter_at_hand('gpt-4o') is chosen]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    name, loaded, same = json.loads(result.stdout)
+    assert name == "estimate" and loaded is False and same is True

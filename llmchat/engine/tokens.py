@@ -353,6 +353,20 @@ def _choose_counter(model: str) -> TokenCounter:
     return counter
 
 
+def counter_at_hand(model: str) -> TokenCounter:
+    """`model`'s counter if it is already loaded, else the estimating one: for counting on
+    the way of a streaming reply, which must not wait ~0.25 s for tiktoken to load (nor
+    hold its tables in memory for a one-shot that never needed them)."""
+    counter = _by_model.get(model)
+    if counter is not None:
+        return counter
+    with _counters_lock:
+        estimate = _by_encoding.get(ESTIMATE)
+        if estimate is None:
+            estimate = _by_encoding[ESTIMATE] = TokenCounter()
+    return estimate
+
+
 def warm_up(model: str) -> threading.Thread:
     """Load `model`'s counter in a daemon thread, so the first request does not wait."""
     thread = threading.Thread(target=counter_for, args=(model,), daemon=True)

@@ -28,6 +28,7 @@ from llmchat.providers.records import Provider
 if TYPE_CHECKING:
     from llmchat.engine.pricing import TurnRecord
     from llmchat.engine.session import ChatSession
+    from llmchat.engine.tokens import TokenCounter
 
 
 PROGRESS_SECONDS = 1.0
@@ -63,6 +64,7 @@ class Turn:
     _saved: tuple[int, int] = (0, 0)
     _counted: tuple[int, int] = (0, 0)
     _prompt_tokens: int | None = None
+    _counter: TokenCounter | None = None  # one per turn: its pieces counted alike
     _next_save: float = 0.0
 
     @property
@@ -135,9 +137,9 @@ class Turn:
         short one); a word cut between two pieces may count twice: an estimate, marked so.
         """
         from llmchat.engine.pricing import settle
-        from llmchat.engine.tokens import counter_for
+        from llmchat.engine.tokens import counter_at_hand
 
-        counter = counter_for(self.model)
+        counter = self._counter = self._counter or counter_at_hand(self.model)
         if self._prompt_tokens is None:
             self._prompt_tokens = counter.count_messages(self.messages)  # counted when fitted
         answer_tokens, reasoning_tokens = self._counted

@@ -218,3 +218,28 @@ def run_llmchat(llmchat_bin: Path, sandbox: Sandbox) -> RunLLMChat:
 
 # The pty REPL driver's fixture (imported last: pty_chat imports Sandbox from here).
 from pty_chat import start_chat  # noqa: E402, F401
+
+
+class Clock:
+    """A clock tests move by hand, standing in for `time` in render/live.py (see `clock`)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The live renderer's clock, moved by hand: "three seconds later" without sleeping."""
+    import time
+    from types import SimpleNamespace
+
+    import llmchat.render.live as live
+
+    fake = Clock()
+    monkeypatch.setattr(
+        live, "time", SimpleNamespace(monotonic=fake.monotonic, thread_time=time.thread_time)
+    )
+    return fake

@@ -7,32 +7,13 @@ seconds later" needs no sleeping: the renderer's own code runs as it is.
 from __future__ import annotations
 
 import signal
-import time
-from types import SimpleNamespace
 
 import pytest
+from conftest import Clock
 from test_render import Terminal, console, one_shot, written
 
-import llmchat.render.live as live
 from llmchat.events import Finish, ReasoningDelta, TextDelta, TurnStats, Usage
 from llmchat.render.live import LiveRenderer
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(
-        live, "time", SimpleNamespace(monotonic=fake.monotonic, thread_time=time.thread_time)
-    )
-    return fake
 
 
 def test_the_time_spent_thinking_is_when_the_answer_began_not_when_it_was_drawn(

@@ -10,10 +10,9 @@ server streaming in real time.
 from __future__ import annotations
 
 import time
-from types import SimpleNamespace
 
 import pytest
-from conftest import TEST_KEY
+from conftest import TEST_KEY, Clock
 from fakeserver import FakeOpenAI, Reply
 from test_render import Terminal, console, one_shot, written
 
@@ -24,23 +23,6 @@ from llmchat.events import ChatEvent, TextDelta, TurnStats, Usage
 from llmchat.providers.records import Provider
 from llmchat.render.live import READ_PAUSE_SHARE, LiveRenderer
 from llmchat.wire.client import ChatClient
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(
-        live, "time", SimpleNamespace(monotonic=fake.monotonic, thread_time=time.thread_time)
-    )
-    return fake
 
 
 def test_no_pause_before_the_first_token(clock: Clock) -> None:

@@ -31,6 +31,7 @@ from llmchat.render.common import (
     neutralise,
 )
 from llmchat.render.markdown import Row, answer_markdown
+from llmchat.render.output import write_whole
 from llmchat.render.screen import Screen, rows_to_ansi
 from llmchat.render.stream import MarkdownStream
 from llmchat.render.thinking import ThinkingStream
@@ -326,12 +327,10 @@ class CompareRenderer:
     def print_lines(self, text: str) -> None:
         """Plain lines after the answers (the scoreboard), never cut to the width: a
         terminal wraps a long row, which beats losing its last column."""
-        self._console.file.write("\n" + text + "\n")
-        self._console.file.flush()
+        write_whole(self._console.file, "\n" + text + "\n")
 
     def _write(self, rows: list[Row]) -> None:
-        self._console.file.write(rows_to_ansi(self._console, rows, newline_after=True))
-        self._console.file.flush()
+        write_whole(self._console.file, rows_to_ansi(self._console, rows, newline_after=True))
 
 
 def show_comparison(comparison: Comparison, console: Console, *, show_reasoning: bool) -> bool:

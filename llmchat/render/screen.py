@@ -24,6 +24,7 @@ from rich.segment import Segment
 from rich.style import Style
 
 from llmchat.render.markdown import Row
+from llmchat.render.output import write_whole
 from llmchat.render.patch import ERASE_LINE_END, common_prefix, move_to_column, row_patch
 
 # Terminals that know DEC mode 2026 show each frame at once (no flicker); others ignore it.
@@ -286,5 +287,4 @@ class Screen:
     def _write(self, text: str) -> None:
         if text:
             self.bytes_written += len(text.encode("utf-8", "replace"))
-            self._console.file.write(text)
-            self._console.file.flush()
+            write_whole(self._console.file, text)  # a frame cut short is never redrawn

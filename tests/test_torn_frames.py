@@ -88,7 +88,8 @@ def drain(master: int, until: Callable[[], bool]) -> bytes:
     """Everything the pty carries, read until `until()` holds and nothing more comes."""
     got = bytearray()
     os.set_blocking(master, False)
-    while True:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         try:
             piece = os.read(master, 65536)
         except BlockingIOError:
@@ -99,6 +100,7 @@ def drain(master: int, until: Callable[[], bool]) -> bytes:
             return bytes(got)
         else:
             time.sleep(0.001)
+    raise AssertionError(f"the writer never finished; {len(got):,} bytes read")
 
 
 def write_cut_short(slave: int, master: int, write: Callable[[], None]) -> bytes:
@@ -114,7 +116,7 @@ def write_cut_short(slave: int, master: int, write: Callable[[], None]) -> bytes
         except BaseException as error:  # reported by the test, on its own thread
             failures.append(error)
 
-    writer = threading.Thread(target=run)
+    writer = threading.Thread(target=run, daemon=True)  # a stuck one must not hang pytest
     try:
         writer.start()
         deadline = time.monotonic() + 30
@@ -181,3 +183,19 @@ def test_write_whole_into_a_file_without_bytes_underneath() -> None:
     out.write("a")
     write_whole(out, "b 中文\n")
     assert out.getvalue() == "ab 中文\n"
+
+
+def test_write_whole_waits_for_room_on_a_non_blocking_terminal(
+    pty_pair: tuple[int, int],
+) -> None:
+    """A non-blocking terminal takes what fits (write() returns None once it is full):
+    the rest goes when there is room, not dropped as the text layer would."""
+    master, slave = pty_pair
+    os.set_blocking(slave, False)
+    out = unbuffered(slave)
+    text = "".join(f"{index:06d} row\n" for index in range(10_000))  # > what the pty holds
+    writer = threading.Thread(target=write_whole, args=(out, text), daemon=True)
+    writer.start()
+    got = drain(master, until=lambda: not writer.is_alive())
+    writer.join()
+    assert got.decode("utf-8") == text

@@ -2,13 +2,13 @@
 
 A write() to a terminal may take only part of what it is given: Linux copies it to the
 tty 2,048 bytes at a time and returns between two copies, with the count so far, when a
-signal has arrived for the writing thread (one of a storm of Ctrl+C, which the kernel
-hands to any thread when the main thread already has one pending); a write waiting for
-a slow reader to make room returns the same way. Python's buffered stdout writes the
-rest. Its unbuffered stdout (PYTHONUNBUFFERED=1, `python -u`: the text layer straight
-over the raw file) ignores the count and drops the rest, silently, on any thread. A
-frame cut that way stays cut: the renderer believes it drawn and redraws only what
-changes after it (issue 16, D2: a live table cut after exactly 2,048 bytes).
+signal has arrived for the writing thread (one of a storm of Ctrl+C); a write waiting
+for a slow reader to make room returns the same way. Python's buffered stdout writes
+the rest. Its unbuffered stdout (PYTHONUNBUFFERED=1, `python -u`: the text layer
+straight over the raw file) ignores the count and drops the rest, silently, on any
+thread (python/cpython#85393, open since 2020). A frame cut that way stays cut: the
+renderer believes it drawn and redraws only what changes after it (issue 16, D2: a
+live table cut after exactly 2,048 bytes, under its status line).
 
 So frames go to the bytes underneath the text layer, in a loop until every byte is
 taken, with Ctrl+C held meanwhile (on the main thread a KeyboardInterrupt between two

@@ -263,7 +263,7 @@ def child(mode: str, doc_path: str, result_path: str) -> None:
         drawn = _watch_frames(renderer)
         renderer.start()
         # Where the wire would wait for the network, it asks the renderer how long it may
-        # leave the bytes unread (wire/client.py `_blocks`); the tokens due meanwhile are
+        # leave the bytes unread (wire/body.py); the tokens due meanwhile are
         # then fed at once, as one read would bring them.
         pacer = None if chunkwise or mode.startswith("final-") else renderer.before_read
         began = time.monotonic()

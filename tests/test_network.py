@@ -23,13 +23,13 @@ from llmchat.providers.records import Provider
 from llmchat.wire.client import ChatClient
 from llmchat.wire.network import (
     NetworkSettings,
-    classify_network_error,
     effective_proxy,
     http_client_kwargs,
     parse_network_table,
     plain_http_on_this_machine,
     proxy_display,
 )
+from llmchat.wire.network_errors import classify_network_error
 
 openai = pytest.importorskip("openai")
 _PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "SSL_CERT_FILE")

@@ -143,14 +143,14 @@ def test_the_socket_probe_tells_an_empty_socket_from_one_with_bytes_waiting(
     a read that waited may have waited for the GIL (a frame being drawn), not the network."""
     import httpx2
 
-    from llmchat.wire.client import _socket_empty_probe
+    from llmchat.wire.body import socket_empty_probe
 
     fake_server.push(Reply(text="first second", chunk_size=6, chunk_delay=1.0))
     client = _client(fake_server)
     response = client._open_stream(_request(), raw=True)
     try:
         assert isinstance(response, httpx2.Response)
-        probe = _socket_empty_probe(response)
+        probe = socket_empty_probe(response)
         assert probe is not None
         blocks = response.iter_bytes()
         next(blocks)  # the first chunk; the next one is a second away

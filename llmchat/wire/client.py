@@ -33,12 +33,9 @@ from llmchat.events import ChatEvent, Finish, ReadPacer, ReasoningDelta, TextDel
 from llmchat.providers.dialects import dialect, mentions_reasoning_content
 from llmchat.providers.records import Provider
 from llmchat.wire.attempts import attempts_of, error_name, no_answer_message, rate_limited_error
-from llmchat.wire.network import (
-    NetworkSettings,
-    http_client_kwargs,
-    network_error_for,
-    warn_on_stderr,
-)
+from llmchat.wire.body import paced_body
+from llmchat.wire.network import NetworkSettings, http_client_kwargs, warn_on_stderr
+from llmchat.wire.network_errors import network_error_for
 from llmchat.wire.quirks import STREAM_OPTIONS, ServerQuirks
 from llmchat.wire.request_body import json_body, sdk_arguments
 from llmchat.wire.sdk_types import defer_sdk_types
@@ -58,22 +55,8 @@ import openai  # noqa: E402
 _REASONING_FIELDS = ("reasoning_content", "reasoning")
 _TRUE = ("1", "true", "yes", "on")
 _RAW_STREAM = {"X-Stainless-Raw-Response": "stream"}
-# A piece of the body that took this long to come had to be waited for: the reader has
-# caught up with the network (see `ChatClient._blocks`).
-CAUGHT_UP_SECONDS = 0.002
-
 
 __all__ = ["ChatClient", "ChatRequest", "parse_usage"]
-
-
-def _socket_empty_probe(response: Any) -> Callable[[], bool] | None:
-    """Whether the response's socket has nothing to read right now; None when the HTTP
-    stack does not say (httpcore's `network_stream` extension answers `is_readable`)."""
-    stream = response.extensions.get("network_stream")
-    ask = getattr(stream, "get_extra_info", None)
-    if ask is None:
-        return None
-    return lambda: not ask("is_readable")
 
 
 def parse_usage(raw: Mapping[str, Any] | None) -> Usage | None:
@@ -184,32 +167,12 @@ class ChatClient:
     def _blocks(response: Any, pacer: ReadPacer | None) -> Iterator[bytes]:
         """The raw body, its transport errors mapped as the SDK's own stream maps them.
 
-        Once the reader has caught up, the pacer may ask for a pause: the bytes that
-        arrive meanwhile wait in the socket and are then taken in one go. Caught up means
-        the last piece had to be waited for and the socket holds nothing now. Both: pieces
-        that come at once were already read (the HTTP parser hands on one chunk of the
-        body at a time, however many one read brought), and a wait alone may have been
-        for the GIL (a frame being drawn) while a fast server's backlog grew. No pacing
-        when the socket cannot be asked.
+        Paced as wire/body.py says.
         """
         from openai._httpx2 import request_exceptions, timeout_exceptions
 
-        socket_empty = _socket_empty_probe(response) if pacer is not None else None
         try:
-            asked = time.monotonic()
-            for block in response.iter_bytes():
-                waited = time.monotonic() - asked
-                yield block
-                if (
-                    pacer is not None
-                    and socket_empty is not None
-                    and waited >= CAUGHT_UP_SECONDS
-                    and socket_empty()
-                ):
-                    pause = pacer()
-                    if pause > 0:
-                        time.sleep(pause)
-                asked = time.monotonic()
+            yield from paced_body(response, pacer)
         except timeout_exceptions() as exc:
             raise openai.APITimeoutError(request=response.request) from exc
         except request_exceptions() as exc:

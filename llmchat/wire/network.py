@@ -1,5 +1,5 @@
-"""Per-provider network settings, the SDK client arguments built from them, and the
-one-line messages for a network that fails.
+"""Per-provider network settings, and the SDK client arguments built from them (the
+one-line messages for a network that fails are network_errors.py's).
 
 Settings (config.toml, `[providers.NAME]`): `proxy` (http/https/socks5 URL), `no_proxy`
 (ignore the environment's proxy for this provider), `ca_bundle` (a PEM file added to the
@@ -18,21 +18,18 @@ lazily here, only when a client is built or an error classified. wire/client.py 
 
 from __future__ import annotations
 
-import errno
 import importlib.util
 import ipaddress
 import re
-import socket
 import ssl
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from llmchat.errors import ApiError, ApiTimeoutError, ConfigError, NetworkError
+from llmchat.errors import ConfigError
 
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 #: The SDK's defaults (openai._constants.DEFAULT_TIMEOUT), kept when a setting is absent.
@@ -179,7 +176,7 @@ def http_client_kwargs(
             "anyone on the network path can read your key and the chat"
         )
         kwargs["verify"] = False
-    elif _trusts_no_ca(net, base_url):
+    elif trusts_no_ca(net, base_url):
         # A local server (Ollama, llama.cpp, vLLM) over plain HTTP: no handshake will ever
         # happen, and loading the system's CAs costs ~2.5 MiB for the whole run. The
         # context still verifies: should a redirect or an environment proxy ever lead to
@@ -217,7 +214,7 @@ def plain_http_on_this_machine(base_url: str) -> bool:
     return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
-def _trusts_no_ca(net: NetworkSettings, base_url: str) -> bool:
+def trusts_no_ca(net: NetworkSettings, base_url: str) -> bool:
     """Whether the client gets a TLS context without CAs (see `http_client_kwargs`)."""
     return (
         net.verify
@@ -266,136 +263,7 @@ def _bypassed(host: str, no_proxy: str) -> bool:
     return False
 
 
-# --- errors that tell the truth about the network ------------------------------------
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def _any(exc: BaseException, test: Callable[[BaseException], bool]) -> bool:
-    return any(test(e) for e in _chain(exc))
-
-
-def _names(exc: BaseException) -> set[str]:
-    return {type(e).__name__ for e in _chain(exc)}
-
-
-def _text(exc: BaseException) -> str:
-    return " | ".join(str(e) for e in _chain(exc))
-
-
-_DNS_WORDS = (
-    "name or service not known",
-    "nodename nor servname",
-    "temporary failure in name resolution",
-    "getaddrinfo failed",
-    "no address associated with hostname",
-)
-
-
 def warn_on_stderr(text: str) -> None:
     """A warning line that must be seen every time (e.g. `verify = false`)."""
     sys.stderr.write(f"llmchat: warning: {text}\n")
     sys.stderr.flush()
-
-
-def network_error_for(
-    net: NetworkSettings, provider: str, base_url: str, vars: Mapping[str, str]
-) -> Callable[[BaseException], ApiError | None]:
-    """`classify_network_error` bound to one provider. The proxy is only there to be named
-    in an error: httpx itself picks it (ours, or the environment's)."""
-    proxy = effective_proxy(net, base_url, vars)
-    return partial(
-        classify_network_error, provider=provider, base_url=base_url, proxy=proxy, net=net
-    )
-
-
-def classify_network_error(
-    exc: BaseException,
-    *,
-    provider: str,
-    base_url: str,
-    proxy: str | None,
-    net: NetworkSettings | None = None,
-) -> ApiError | None:
-    """A distinct one-line error for a proxy refusal, 407, unknown CA, DNS failure or
-    connect timeout; None when `exc` is none of those (the caller's generic message then).
-
-    `proxy` is the proxy the request used (see `effective_proxy`); it is shown only as
-    scheme://host:port. No exception text is copied into the message: it can hold URLs
-    with passwords.
-    """
-    host = urlsplit(base_url).hostname or base_url
-    shown = proxy_display(proxy) if proxy else None
-    via = f" (through proxy {shown})" if shown else ""
-    table = f"[providers.{provider}] in config.toml"
-    text = _text(exc).lower()
-    names = _names(exc)
-    status = getattr(exc, "status_code", None)
-
-    if proxy and (status == 407 or ("ProxyError" in names and "407" in text)):
-        has_login = bool(urlsplit(proxy).username)
-        return NetworkError(
-            f"{provider}: the proxy {shown} "
-            + ("rejected its user name and password" if has_login else "requires a login")
-            + f" (407) for {host}",
-            f'put them in the proxy URL: proxy = "{urlsplit(proxy).scheme}://USER:PASSWORD@'
-            f'{shown.split("://", 1)[1] if shown else "HOST"}" in {table}',
-        )
-    if _any(exc, lambda e: isinstance(e, ssl.SSLCertVerificationError)) or (
-        "certificate_verify_failed" in text
-    ):
-        if _trusts_no_ca(net or NetworkSettings(), base_url):
-            return NetworkError(
-                f"{provider}: {base_url} is plain HTTP on this machine, but the request "
-                f"was led to TLS{via or ' (a redirect to https://?)'}, which llmchat "
-                "does not prepare for there",
-                f"set base_url to the server's https:// address in {table} (or with --base-url)",
-            )
-        return NetworkError(
-            f"{provider}: the TLS certificate of {host}{via} is not signed by a CA this "
-            "machine trusts",
-            f'if your network inspects TLS, set ca_bundle = "/path/to/ca.pem" in {table}',
-        )
-    if "ConnectTimeout" in names:
-        return ApiTimeoutError(
-            f"{provider}: no connection to "
-            + (f"proxy {shown} for {host}" if shown else host)
-            + (f" within {net.connect_timeout:g} s" if net and net.connect_timeout else ""),
-            f"raise connect_timeout in {table}, or check the network"
-            + (" and the proxy" if shown else " (does it need a proxy?)"),
-        )
-    if _any(exc, lambda e: isinstance(e, socket.gaierror)) or any(w in text for w in _DNS_WORDS):
-        if shown:
-            return NetworkError(
-                f"{provider}: cannot find the host of proxy {shown} or of {host} (DNS)",
-                f"check proxy and base_url in {table}",
-            )
-        return NetworkError(
-            f"{provider}: cannot find host {host} (DNS)",
-            f"check base_url in {table}, or the network's DNS",
-        )
-    refused = (
-        _any(
-            exc,
-            lambda e: (
-                isinstance(e, ConnectionRefusedError)
-                or getattr(e, "errno", None) == errno.ECONNREFUSED
-            ),
-        )
-        or "connection refused" in text
-    )
-    if shown and refused:
-        return NetworkError(
-            f"{provider}: the proxy {shown} refused the connection (to reach {host})",
-            f"is the proxy running? check proxy in {table}"
-            + (" or HTTPS_PROXY" if not (net and net.proxy) else "")
-            + f", or set no_proxy = true for {provider}",
-        )
-    return None

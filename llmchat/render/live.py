@@ -127,7 +127,7 @@ class LiveRenderer:
         if (
             kind is not self._last_kind
             or (kind is TextDelta and not self._answering)
-            or time.monotonic() >= self._next_frame + (READ_GRACE_SECONDS if self._paced else 0.0)
+            or time.monotonic() >= self._frame_overdue()
         ):
             self._last_kind = kind
             with self._lock:
@@ -264,14 +264,18 @@ class LiveRenderer:
         While the reply flows, `feed` draws the frames: this thread wakes when the next
         one is due (not every tick), to draw it if no event came to do so.
         """
-        grace = READ_GRACE_SECONDS if self._paced else 0.0
         with self._lock:
             if self._closed:
                 return None
             self._take_inbox()
-            if self._spinning or (self._dirty and time.monotonic() >= self._next_frame + grace):
+            if self._spinning or (self._dirty and time.monotonic() >= self._frame_overdue()):
                 self._frame()
-            return None if self._spinning else self._next_frame + grace - time.monotonic()
+            return None if self._spinning else self._frame_overdue() - time.monotonic()
+
+    def _frame_overdue(self) -> float:
+        """When `feed` or the ticker draws a due frame: at once, or while the wire paces
+        its reads, after the grace left to `before_read`."""
+        return self._next_frame + (READ_GRACE_SECONDS if self._paced else 0.0)
 
     def _frame(self, *, final: bool = False) -> None:
         """Print what became final, redraw what is live; schedule the next frame by cost.
